@@ -1,0 +1,405 @@
+"""The training loop, top to bottom (nanoGPT/cleanRL style; paper.md §3, Algorithms 1–4).
+
+One step:
+  1. draw B prompts (seeded by (seed, step), so the data position is the step itself);
+  2. sample N′ completions per prompt at T′ from the policy (or the frozen base for distillation);
+  3. score them: environment reward R (the task's oracle) and verifier score r;
+  4. ask the method's registered objective for per-sample weights w (and an expert weight);
+  5. loss = −(1/B) Σ_i [Σ_j w_ij log π(y_ij|x_i) + w_e,i log π(y_e,i|x_i)] + β_t · KL(π ‖ anchor),
+     with sequence log-probs at T′ scored with the prompt computed once and chunked logits;
+  6. AdamW step with warm-up and gradient clipping; EMA anchor update; value-head update;
+  7. log (tqdm, CSV, TensorBoard) and checkpoint atomically every K steps.
+
+Every random choice of step t is derived from (seed, t), and checkpoints hold all state, so a
+resumed run equals an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from bonaware.objectives import GroupBatch, get_objective
+from tqdm.auto import trange
+
+from bonaware.errors import BonawareError
+from bonaware.io import write_json_atomic
+from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
+from bonaware.training.config import TrainConfig, parse_kv
+from bonaware.training.logger import RunLogger
+from bonaware.training.methods import MethodSpec, get_method
+from bonaware.training.value import ValueHead, prompt_features
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise BonawareError(f"--device={name} but CUDA is not available")
+    return torch.device(name)
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    if name == "auto":
+        return torch.bfloat16 if device.type == "cuda" else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
+
+
+class ParamSnapshot:
+    """A detached copy of the trainable parameters: the EMA anchor or the frozen base policy.
+
+    ``swap_in`` temporarily loads the copy into the live model (for anchor log-probs or base
+    sampling) — one extra copy of the *trainable* parameters only, so LoRA runs stay small.
+    """
+
+    def __init__(self, params: list[torch.nn.Parameter]):
+        self.tensors = [p.detach().clone() for p in params]
+
+    @torch.no_grad()
+    def ema_update(self, params: list[torch.nn.Parameter], rate: float) -> None:
+        for t, p in zip(self.tensors, params):
+            t.lerp_(p.detach(), rate)
+
+    @contextmanager
+    def swap_in(self, params: list[torch.nn.Parameter]):
+        live = [p.detach().clone() for p in params]
+        with torch.no_grad():
+            for p, t in zip(params, self.tensors):
+                p.copy_(t)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, t in zip(params, live):
+                    p.copy_(t)
+
+
+def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
+    """Objective parameters with the placeholder ``"N"`` replaced by the configured target N."""
+    return {k: (cfg.target_n if v == "N" else v) for k, v in spec.params.items()}
+
+
+def _step_seed(seed: int, step: int) -> int:
+    return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
+
+
+class Trainer:
+    """Holds the run's state; :meth:`run` executes the loop. Build with :func:`train` normally."""
+
+    def __init__(self, cfg: TrainConfig, progress: bool = True):
+        from bonaware.models import load_model
+        from bonaware.sampling import HFSampler
+
+        from bonaware.tasks import get_task
+        from bonaware.verifiers import get_verifier
+
+        cfg.validate()
+        self.cfg, self.progress = cfg, progress
+        self.spec = get_method(cfg.method)
+        if cfg.n_prime < self.spec.min_samples:
+            raise BonawareError(f"--method={cfg.method} needs --n_prime >= {self.spec.min_samples}, got {cfg.n_prime}")
+        self.objective = get_objective(self.spec.objective)
+        self.obj_params = resolve_params(self.spec, cfg)
+        self.out = Path(cfg.out)
+        self.device = resolve_device(cfg.device)
+        dtype = resolve_dtype(cfg.dtype, self.device)
+
+        torch.manual_seed(cfg.seed)
+        self.model, self.tok = load_model(cfg.model, device=self.device, dtype=dtype)
+        if cfg.lora:
+            from peft import LoraConfig, get_peft_model
+
+            targets = [t for t in cfg.lora_targets.split(",") if t]
+            self.model = get_peft_model(self.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                                                               target_modules=targets, lora_dropout=0.0))
+        self.model.eval()  # no dropout: sampling and scoring see the same policy
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+
+        self.task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
+        self.problems = self.task.problems("train", seed=cfg.seed)
+        if not self.problems:
+            raise BonawareError(f"task {cfg.task!r} has no training problems")
+        self.oracle = get_verifier("oracle", self.task)
+        self.verifier = (get_verifier(cfg.verifier, self.task, **parse_kv(cfg.verifier_args, "--verifier_args"))
+                         if self.spec.scores == "verifier" else None)
+        self.sampler = HFSampler(self.model, self.tok)
+
+        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        warm = max(1, cfg.warmup_steps)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: min(1.0, (s + 1) / warm))
+        self.anchor = ParamSnapshot(self.params)
+        self.base = ParamSnapshot(self.params) if self.spec.sample_from == "base" else None
+        self.value = self.value_opt = None
+        if self.spec.value_target is not None or cfg.p_fail_source == "value":
+            self.value = ValueHead(self.model.config.hidden_size).to(self.device)
+            self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
+        self.step = 0
+        self.logger = RunLogger(self.out)
+        if cfg.resume:
+            self._restore()
+
+    # -- state ------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "config": asdict(self.cfg),
+            "params": [p.detach().cpu().clone() for p in self.params],
+            "optimizer": self.opt.state_dict(),
+            "scheduler": self.sched.state_dict(),
+            "anchor": [t.cpu() for t in self.anchor.tensors],
+            "base": [t.cpu() for t in self.base.tensors] if self.base else None,
+            "value": self.value.state_dict() if self.value else None,
+            "value_optimizer": self.value_opt.state_dict() if self.value_opt else None,
+            "rng": rng_state(),
+            "metrics": self.logger.rows,
+        }
+
+    def _restore(self) -> None:
+        state = latest_checkpoint(self.out)
+        if state is None:
+            return  # nothing to resume from: start fresh (documented behaviour of --resume)
+        if len(state["params"]) != len(self.params):
+            raise BonawareError(f"{self.out}: checkpoint does not match this model/--lora setting")
+        with torch.no_grad():
+            for p, t in zip(self.params, state["params"]):
+                p.copy_(t.to(p.device))
+        self.opt.load_state_dict(state["optimizer"])
+        self.sched.load_state_dict(state["scheduler"])
+        self.anchor.tensors = [t.to(self.device) for t in state["anchor"]]
+        if self.base is not None:
+            self.base.tensors = [t.to(self.device) for t in state["base"]]
+        if self.value is not None:
+            self.value.load_state_dict(state["value"])
+            self.value_opt.load_state_dict(state["value_optimizer"])
+        set_rng_state(state["rng"])
+        self.logger.rows = list(state["metrics"])
+        self.step = int(state["step"])
+
+    def save(self) -> None:
+        save_checkpoint(self.out, self.step, self.state_dict())
+        self.logger.flush()
+
+    # -- one step ---------------------------------------------------------------------------------
+    def _draw_problems(self) -> list:
+        rng = np.random.default_rng([self.cfg.seed, self.step])
+        n = len(self.problems)
+        idx = rng.choice(n, size=self.cfg.batch_prompts, replace=n < self.cfg.batch_prompts)
+        return [self.problems[i] for i in idx]
+
+    def _sample(self, prompts: list[str]):
+        from bonaware.sampling import SamplingParams
+
+        cfg = self.cfg
+        params = SamplingParams(n=cfg.n_prime, temperature=cfg.temperature, top_p=cfg.top_p,
+                                max_new_tokens=cfg.max_new_tokens, stop=list(getattr(self.task, "stop", []) or []),
+                                seed=_step_seed(cfg.seed, self.step))
+        with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
+            return self.sampler.sample(prompts, params)
+
+    def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None]:
+        R = np.array([[float(v.correct) for v in row] for row in self.oracle.score(problems, texts)])
+        if self.verifier is None:
+            return R, None
+        r = np.array([[float(v.score) for v in row] for row in self.verifier.score(problems, texts)])
+        return R, r
+
+    def _value_inputs(self, prompts: list[str]) -> torch.Tensor:
+        enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        return prompt_features(self.model, enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device))
+
+    def train_step(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+        """One optimiser step; returns (scalar metrics, histograms)."""
+        from bonaware.sampling import sequence_logprobs
+
+        cfg, spec = self.cfg, self.spec
+        t0 = time.perf_counter()
+        problems = self._draw_problems()
+        prompts = [self.task.format_prompt(p, self.tok) for p in problems]
+
+        # 1-2. sample N' completions per prompt and score them (R from the task, r from the verifier)
+        comps = self._sample(prompts)
+        texts = [[c.text for c in row] for row in comps]
+        R, r = self._score(problems, texts)
+
+        expert_ids = expert_scores = None
+        if spec.expert:
+            expert_texts = [self.task.expert_solution(p) for p in problems]
+            if any(e is None for e in expert_texts):
+                raise BonawareError(f"task {cfg.task!r} has no expert solutions; --method={cfg.method} needs them")
+            expert_ids = [self._encode_completion(e) for e in expert_texts]
+            if self.verifier is not None:
+                ev = self.verifier.score(problems, [[e] for e in expert_texts])
+                expert_scores = np.array([row[0].score for row in ev], dtype=float)
+
+        # 3. value baseline b(x) / P_fail from the value head
+        features = v_pred = None
+        if self.value is not None:
+            features = self._value_inputs(prompts)
+            with torch.no_grad():
+                v_pred = self.value(features).cpu().numpy().astype(float)
+        baseline = v_pred if spec.value_target is not None else None
+        p_fail = np.clip(1.0 - v_pred, 0.01, 0.99) if (cfg.p_fail_source == "value" and v_pred is not None) else None
+
+        # 4. per-sample weights from the registered objective
+        answers = None
+        if spec.objective == "base_maj_sft":
+            answers = np.array([[self.task.extract_answer(t) for t in row] for row in texts], dtype=object)
+        batch = GroupBatch(rewards=R, scores=r, p_fail=p_fail, baseline=baseline, expert_scores=expert_scores,
+                           answers=answers)
+        weights = self.objective(batch, **self.obj_params)
+        w = np.asarray(weights.sample, dtype=float)
+        if cfg.normalize_weights:
+            std = w[w != 0].std() if np.any(w != 0) else 0.0
+            w = w / std if std > 1e-8 else w
+        w_exp = None if weights.expert is None else np.asarray(weights.expert, dtype=float)
+
+        # 5. loss, accumulated prompt by prompt (the prompt is computed once; backward frees memory)
+        beta = cfg.kl_coef(self.step)
+        B = len(problems)
+        total_loss = total_kl = 0.0
+        n_tokens = 0
+        self.opt.zero_grad(set_to_none=True)
+        for i, (prompt, row) in enumerate(zip(prompts, comps)):
+            seqs = [list(c.token_ids) for c in row]
+            coefs = list(w[i])
+            if w_exp is not None and w_exp[i] != 0:
+                seqs.append(expert_ids[i])
+                coefs.append(float(w_exp[i]))
+            # only sequences with a nonzero weight (or all policy samples when the KL term is on) need a pass
+            keep = [j for j, c in enumerate(coefs) if c != 0 or (beta > 0 and j < len(row))]
+            keep = [j for j in keep if len(seqs[j]) > 0]
+            if not keep:
+                continue
+            prompt_ids = self._encode_prompt(prompt)
+            tok_lp = sequence_logprobs(self.model, prompt_ids, [seqs[j] for j in keep],
+                                       chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
+            lengths = torch.tensor([len(seqs[j]) for j in keep], dtype=torch.float32, device=self.device)
+            mask = _length_mask(lengths, tok_lp.shape[1])
+            seq_lp = (tok_lp * mask).sum(-1)
+            if cfg.loss_agg == "token_mean":
+                seq_lp = seq_lp / lengths
+            c = torch.tensor([coefs[j] for j in keep], dtype=seq_lp.dtype, device=self.device)
+            loss = -(c * seq_lp).sum() / B
+            policy = [k for k, j in enumerate(keep) if j < len(row)]
+            if beta > 0 and policy:
+                with torch.no_grad(), self.anchor.swap_in(self.params):
+                    ref_lp = sequence_logprobs(self.model, prompt_ids, [seqs[keep[k]] for k in policy],
+                                               chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
+                kl = _k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
+                loss = loss + beta * kl.sum() / (B * len(row))
+                total_kl += float(kl.detach().sum()) / (B * len(row))
+            loss.backward()
+            total_loss += float(loss.detach())
+            n_tokens += int(lengths.sum())
+
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else math.inf))
+        self.opt.step()
+        self.sched.step()
+        self.anchor.ema_update(self.params, cfg.ema_rate)
+
+        # 6. value head: regress on E_pi[R] (group mean) or R of the BoN-selected sample (Lemma 2)
+        value_loss = float("nan")
+        if self.value is not None:
+            if spec.value_target == "bon":
+                sel = r if r is not None else R
+                target = R[np.arange(B), _argmax_random_ties(sel, self.step)]
+            else:
+                target = R.mean(axis=1)
+            pred = self.value(features)
+            vloss = torch.nn.functional.mse_loss(pred, torch.tensor(target, dtype=pred.dtype, device=self.device))
+            self.value_opt.zero_grad(set_to_none=True)
+            vloss.backward()
+            self.value_opt.step()
+            value_loss = float(vloss.detach())
+
+        dt = time.perf_counter() - t0
+        gen_tokens = sum(len(c.token_ids) for row in comps for c in row)
+        zero_info = float(np.mean(R.min(axis=1) == R.max(axis=1)))
+        sel = r if r is not None else R
+        metrics = {
+            "loss": total_loss, "reward": float(R.mean()),
+            "pass_at_n_batch": float(R.max(axis=1).mean()),
+            "bon_reward": float(R[np.arange(B), _argmax_random_ties(sel, self.step)].mean()),
+            "kl": total_kl, "kl_coef": beta, "grad_norm": grad_norm, "lr": self.sched.get_last_lr()[0],
+            "value_loss": value_loss, "frac_zero_info": zero_info,
+            "weight_abs_mean": float(np.abs(w).mean()), "weight_max": float(w.max()), "weight_min": float(w.min()),
+            "tokens_per_s": (gen_tokens + n_tokens) / dt, "step_seconds": dt,
+            **{f"obj/{k}": float(v) for k, v in weights.stats.items()},
+        }
+        return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
+
+    def _encode_prompt(self, prompt: str) -> list[int]:
+        return self.tok(prompt, add_special_tokens=False)["input_ids"]
+
+    def _encode_completion(self, text: str) -> list[int]:
+        ids = self.tok(text, add_special_tokens=False)["input_ids"]
+        return ids + ([self.tok.eos_token_id] if self.tok.eos_token_id is not None else [])
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def run(self) -> Path:
+        """Train from the current step to ``cfg.steps``; returns the folder of the final model."""
+        cfg = self.cfg
+        self.out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.out / "config.json", asdict(cfg))
+        bar = trange(self.step, cfg.steps, desc=f"train {cfg.method}", disable=not self.progress,
+                     initial=self.step, total=cfg.steps)
+        for _ in bar:
+            metrics, hists = self.train_step()
+            self.step += 1
+            if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                self.logger.log(self.step, metrics, hists)
+            bar.set_postfix(reward=f"{metrics['reward']:.3f}", kl=f"{metrics['kl']:.3f}")
+            if cfg.ckpt_every and self.step % cfg.ckpt_every == 0:
+                self.save()
+        self.logger.close()
+        return self.save_final()
+
+    def save_final(self) -> Path:
+        """Save the trained model (merged LoRA weights) + tokenizer to ``out/final`` atomically."""
+        from bonaware.models import save_model
+
+        target = self.out / "final"
+        model = self.model.merge_and_unload() if self.cfg.lora else self.model
+        save_model(model, self.tok, target)
+        return target
+
+
+def train(cfg: TrainConfig, progress: bool = True) -> Path:
+    """Run (or resume) training with ``cfg``; returns the folder of the final model."""
+    return Trainer(cfg, progress=progress).run()
+
+
+# -- small pure helpers ----------------------------------------------------------------------------
+@contextmanager
+def _null():
+    yield
+
+
+def _length_mask(lengths: torch.Tensor, width: int) -> torch.Tensor:
+    return (torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]).to(torch.float32)
+
+
+def _k3_kl(logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.Tensor:
+    """KL(π ‖ anchor) per sequence with the k3 estimator e^{d} − d − 1, d = log π_ref − log π (≥ 0, low variance).
+
+    ``token``: summed over tokens; ``sequence``: applied to whole-sequence log-ratios.
+    """
+    # clamp the log-ratio so one wild sample cannot overflow exp() (the estimator stays >= 0)
+    d = ((ref_logp - logp) * mask).clamp(-20.0, 20.0)
+    if kind == "sequence":
+        d = d.sum(-1).clamp(-20.0, 20.0)
+        return torch.exp(d) - d - 1
+    return ((torch.exp(d) - d - 1) * mask).sum(-1)
+
+
+def _argmax_random_ties(scores: np.ndarray, seed: int) -> np.ndarray:
+    """Row-wise argmax with ties broken uniformly at random (the BoN selection rule)."""
+    rng = np.random.default_rng(seed)
+    noise = rng.random(scores.shape)
+    top = scores == scores.max(axis=1, keepdims=True)
+    return np.argmax(np.where(top, noise, -1.0), axis=1)
