@@ -29,6 +29,9 @@ def finite_float(arr: np.ndarray, name: str) -> np.ndarray:
 
 
 def binary(arr: np.ndarray, name: str) -> np.ndarray:
+    is_int = arr.dtype == bool or np.issubdtype(arr.dtype, np.integer)
+    if is_int and arr.size and arr.min() >= 0 and arr.max() <= 1:  # fast path, no float compares
+        return arr.astype(float)
     out = finite_float(arr, name)
     if not np.all((out == 0) | (out == 1)):
         raise BonawareError(f"{name} must be binary (0/1 or bool); found values like "

@@ -100,16 +100,16 @@ def rank_weights(n: int, ks) -> np.ndarray:
 
 def _tie_averaged_sorted(scores: np.ndarray, correct: np.ndarray) -> np.ndarray:
     """Correctness sorted by ascending score, each entry replaced by the mean of its tie block."""
-    order = np.argsort(scores, axis=1, kind="stable")
+    order = np.argsort(scores, axis=1)  # order inside a tie block is irrelevant: it gets averaged
     s = np.take_along_axis(scores, order, axis=1)
     r = np.take_along_axis(correct, order, axis=1)
     new_block = np.ones(s.shape, dtype=bool)
     new_block[:, 1:] = s[:, 1:] != s[:, :-1]
     if new_block.all():
         return r
-    block = np.cumsum(new_block.ravel()) - 1  # rows always start a block, so ids never span rows
-    mean = np.bincount(block, weights=r.ravel()) / np.bincount(block)
-    return mean[block].reshape(r.shape)
+    starts = np.flatnonzero(new_block)  # rows always start a block, so blocks never span rows
+    sizes = np.diff(np.append(starts, r.size))
+    return np.repeat(np.add.reduceat(r.ravel(), starts) / sizes, sizes).reshape(r.shape)
 
 
 def bon_at_k_curve(scores, correct, ks=None) -> np.ndarray:
