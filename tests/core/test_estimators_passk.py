@@ -116,3 +116,32 @@ def test_bon_at_k_rows_are_independent_prompts():
     assert batched.shape == (6,)
     for i in range(6):
         assert batched[i] == pytest.approx(bon_at_k(scores[i], correct[i], 3), abs=1e-15)
+
+
+def test_first_k_estimate_averaged_over_sample_orders_is_bon_at_k():
+    # "first k samples" (prior-art.md §4.1) is one random k-subset: unbiased only if the order is
+    # exchangeable, and bon_at_k is exactly its average over all orders (less variance, same mean)
+    import itertools
+
+    scores = np.array([0.2, 0.9, 0.9, 0.4, 0.1])
+    correct = np.array([1, 0, 1, 0, 1])
+    for k in (1, 2, 3, 5):
+        first_k = []
+        for perm in itertools.permutations(range(5)):
+            s, r = scores[list(perm[:k])], correct[list(perm[:k])]
+            first_k.append(r[s == s.max()].mean())  # uniform tie-break, in expectation
+        assert np.mean(first_k) == pytest.approx(bon_at_k(scores, correct, k), abs=1e-12)
+        assert k == 5 or np.var(first_k) > 0
+
+
+def test_bootstrap_with_replacement_is_biased_low_where_pass_at_k_is_exact():
+    # verl-style best@N resamples N of the N samples *with* replacement (prior-art.md §4.1):
+    # with 1 correct of 4 it reports 1 − (3/4)^4 ≈ 0.684, while the true best-of-4 of these
+    # samples (and pass@4 from n = 4) is 1.
+    import itertools
+
+    correct = [1, 0, 0, 0]
+    draws = list(itertools.product(range(4), repeat=4))
+    with_replacement = np.mean([max(correct[i] for i in d) for d in draws])
+    assert with_replacement == pytest.approx(1 - 0.75**4)
+    assert pass_at_k(4, 1, 4) == 1.0
