@@ -4,6 +4,7 @@ Each rule is a small function that returns the answer *string* it finds, or None
 
 * :func:`last_boxed` — the content of the last ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept).
 * :func:`answer_is` — the number after the last "the answer is" / "answer:" (any case).
+* :func:`answer_is_text` — the rest of the line after it (for non-numeric answers).
 * :func:`after_hashes` — what follows the last ``####`` (GSM8K's format).
 * :func:`after_equals` — the number after the last ``=``.
 * :func:`last_number` — the last number in the text.
@@ -62,6 +63,19 @@ def answer_is(text: str) -> str | None:
     """The number after the last "answer is" / "answer:" phrase, or None."""
     hits = _ANSWER_IS_RE.findall(text)
     return hits[-1] if hits else None
+
+
+def answer_is_text(text: str) -> str | None:
+    """The rest of the line after the last "answer is" / "answer:" (any answer, not only numbers),
+    without surrounding ``$``, ``**`` and a final period; None if absent or empty."""
+    hits = re.findall(r"answer\s*(?:is|:)\s*:?\s*([^\n]*)", text, re.IGNORECASE)
+    for hit in reversed(hits):
+        value = hit.strip().rstrip(".").strip().strip("*").strip()
+        if value.startswith("$") and value.endswith("$") and len(value) > 1:
+            value = value.strip("$").strip()
+        if value:
+            return value
+    return None
 
 
 def after_hashes(text: str) -> str | None:

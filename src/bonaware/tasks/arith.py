@@ -35,7 +35,6 @@ Formats (``style``):
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import random
 import re
@@ -45,6 +44,7 @@ from typing import Any, Literal
 from bonaware.errors import BonawareError
 from bonaware.tasks.answers import NUMBER_RULES, bare_first_line, extract_number, normalize_number
 from bonaware.tasks.base import Problem, Task, register_task
+from bonaware.tasks.splits import check_split, seeded_subset, unit_hash
 
 Style = Literal["auto", "chat", "plain"]
 
@@ -65,12 +65,6 @@ _SUB_TEMPLATES = [
     "{name} had {a} {obj} and lost {b} of them. How many {obj} does {name} have now?",
 ]
 _WORD_MAX = 50
-
-
-def _unit_hash(*parts: Any) -> float:
-    """A deterministic uniform number in [0, 1) from ``parts`` (stable across runs and machines)."""
-    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def _space(family: str) -> Iterator[tuple[str, int]]:
@@ -130,8 +124,8 @@ class ArithTask(Task):
     name = "arith"
     kind = "math"
     default_verifier = "math"
-    #: answers are exact integers: verifiers may compare them without math-verify
-    answer_type = "integer"
+    #: answers are exact integers: verifiers compare them exactly, without math-verify
+    answer_type = "number"
 
     def __init__(self, families: list[str] | str = "all", n_train: int | None = None,
                  n_test: int | None = 500, test_fraction: float = 0.2, split_seed: int = 0,
@@ -157,17 +151,16 @@ class ArithTask(Task):
     # ---- splits -------------------------------------------------------------------------------
     def split_of(self, family: str, expr: str) -> Literal["train", "test"]:
         """The split that problem ``expr`` of ``family`` belongs to."""
-        u = _unit_hash("arith-split", self.split_seed, family, _canonical_key(expr))
+        u = unit_hash("arith-split", self.split_seed, family, _canonical_key(expr))
         return "test" if u < self.test_fraction else "train"
 
     def _pool(self, split: str) -> list[Problem]:
-        if split not in ("train", "test"):
-            raise BonawareError(f"arith: split must be 'train' or 'test', got {split!r}")
+        check_split(split, "arith")
         if split not in self._pools:
             per_family = []
             for fam in self.families:
                 items = [e for e, _ in _space(fam) if self.split_of(fam, e) == split]
-                items.sort(key=lambda e, fam=fam: _unit_hash("arith-order", self.split_seed, fam, e))
+                items.sort(key=lambda e, fam=fam: unit_hash("arith-order", self.split_seed, fam, e))
                 per_family.append([(fam, e) for e in items])
             # round-robin over families so any prefix of the pool is balanced
             order = [x for group in itertools.zip_longest(*per_family) for x in group if x is not None]
@@ -178,13 +171,7 @@ class ArithTask(Task):
     def problems(self, split: Literal["train", "test"] = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
         """The ``split`` pool, or a seeded sample of ``n`` of it (in pool order)."""
-        pool = self._pool(split)
-        if n is None or n >= len(pool):
-            return list(pool)
-        if n < 0:
-            raise BonawareError(f"arith: n must be >= 0, got {n}")
-        keep = sorted(random.Random(seed).sample(range(len(pool)), n))
-        return [pool[i] for i in keep]
+        return seeded_subset(self._pool(split), n, seed, "arith")
 
     # ---- problems -----------------------------------------------------------------------------
     def make_problem(self, family: str, expr: str) -> Problem:
@@ -210,7 +197,7 @@ class ArithTask(Task):
     @staticmethod
     def _word_text(pid: str, op: str, a: int, b: int) -> str:
         # the surface form (template, name, object) is a fixed function of the problem id
-        rng = random.Random(int(_unit_hash("arith-word", pid) * 2**53))
+        rng = random.Random(int(unit_hash("arith-word", pid) * 2**53))
         template = rng.choice(_ADD_TEMPLATES if op == "+" else _SUB_TEMPLATES)
         name, pron = rng.choice(_NAMES)
         return template.format(name=name, pron=pron, obj=rng.choice(_OBJECTS), a=a, b=b)
@@ -248,6 +235,10 @@ class ArithTask(Task):
                 [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
             )
         return text
+
+    def stop_sequences(self, tokenizer: Any = None) -> list[str]:
+        """``["\\n"]`` in plain style (the answer is one line); none in chat style."""
+        return ["\n"] if self.resolve_style(tokenizer) == "plain" else []
 
     def expert_solution(self, problem: Problem, tokenizer: Any = None) -> str:
         """A correct completion in the style :meth:`format_prompt` uses for ``tokenizer``:

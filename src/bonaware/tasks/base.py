@@ -39,9 +39,9 @@ class Task:
     kind: Literal["math", "code"] = "math"
     #: the verifier that judges this task's completions by default
     default_verifier: str = "math"
-    #: ``"integer"`` when every answer is an exact integer (verifiers may then skip math-verify),
-    #: ``"math"`` for LaTeX answers, ``"code"`` for programs
-    answer_type: Literal["integer", "math", "code"] = "math"
+    #: ``"number"`` when every answer is a plain number compared exactly (verifiers then skip
+    #: math-verify), ``"math"`` for LaTeX answers (math-verify), ``"code"`` for programs
+    answer_type: Literal["number", "math", "code"] = "math"
 
     def problems(self, split: Literal["train", "test"] = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
@@ -61,6 +61,11 @@ class Task:
     def instruction(self, problem: Problem) -> str:
         """The user message for ``problem`` (no chat template)."""
         return problem.prompt
+
+    def stop_sequences(self, tokenizer: Any = None) -> list[str]:
+        """Strings that end a completion for the prompt :meth:`format_prompt` gives ``tokenizer``
+        (besides EOS); e.g. ``["\\n"]`` for arith's plain format. Samplers should stop on them."""
+        return []
 
     def extract_answer(self, completion: str) -> str | None:
         """The final answer in ``completion`` (None when there is none)."""
