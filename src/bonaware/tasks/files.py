@@ -110,7 +110,7 @@ class FileTask(Task):
     def __init__(self, path: str | None = None, train_path: str | None = None,
                  test_fraction: float | None = None, split_seed: int = 0):
         if not path:
-            raise BonawareError(f"{self.name}: path= is required: a local .jsonl/.json/.parquet file with "
+            raise BonawareError(f"{self.name}: path= is required: a local JSONL/JSON/Parquet file with "
                                 f"{self.schema} (bonaware does not download datasets)")
         if test_fraction is not None and not 0.0 <= test_fraction <= 1.0:
             raise BonawareError(f"{self.name}: test_fraction must be in [0, 1], got {test_fraction}")

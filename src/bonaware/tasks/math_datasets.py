@@ -49,7 +49,7 @@ class Gsm8kTask(FileTask):
     kind = "math"
     default_verifier = "math"
     answer_type = "number"
-    schema = "question, answer (ending in '#### <number>')"
+    schema = "fields question, answer (ending in '#### <number>')"
 
     def parse_row(self, row: dict, where: str, index: int, role: str) -> Problem:
         question = get_field(row, "question", where)
@@ -81,7 +81,7 @@ class MathTask(FileTask):
     kind = "math"
     default_verifier = "math"
     answer_type = "math"
-    schema = ("problem, solution (with \\boxed{}), level, type — or MATH500's problem, answer, "
+    schema = ("fields problem, solution (with \\boxed{}), level, type — or MATH500's problem, answer, "
               "solution, subject, level, unique_id")
 
     def parse_row(self, row: dict, where: str, index: int, role: str) -> Problem:
@@ -147,7 +147,8 @@ class ChampTask(MathTask):
     """
 
     name = "champ"
-    schema = 'the CHAMP v0.json ({"problems": {"P_...": {"_raw_text", "_raw_answer", ...}}})'
+    schema = ('the CHAMP v0.json layout {"problems": {"P_...": {"_raw_text", "_raw_answer", ...}}}, '
+              "or install the champ-dataset package")
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
                  test_fraction: float | None = None, split_seed: int = 0):

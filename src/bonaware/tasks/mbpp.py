@@ -30,7 +30,7 @@ class MbppTask(CodeTask, FileTask):
     ``challenge_tests``: also run ``challenge_test_list`` when judging."""
 
     name = "mbpp"
-    schema = "task_id, text, code, test_list, test_setup_code, challenge_test_list"
+    schema = "fields task_id, text, code, test_list, test_setup_code, challenge_test_list"
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
                  test_fraction: float | None = None, split_seed: int = 0, challenge_tests: bool = False):
