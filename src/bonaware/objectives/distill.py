@@ -57,6 +57,7 @@ def base_weighted_sft(batch: GroupBatch) -> Weights:
     """w_j = r_j / Σ_l r_l: the expected count of sample j when one sample is resampled with probability
     ∝ verifier score (the paper's resampling, in expectation — no sampling noise). Scores must be ≥ 0;
     a group whose scores are all 0 gets weight 0.
+    E[Σ_j w_j ∇log π(y_j)] = Σ_y q̄(y) ∇log π(y), q̄ = distribution of the score-resampled sample.
     """
     s = batch.scores
     if np.any(s < 0):
@@ -93,6 +94,8 @@ def _majority_weights(answers: np.ndarray) -> np.ndarray:
 def base_maj_sft(batch: GroupBatch) -> Weights:
     """Weight 1/m on each of the m samples with the majority answer (``None`` answers do not vote); a tie
     between answers splits the unit weight equally among them. Groups with no answer get 0.
+    E[Σ_j w_j ∇log π(y_j)] = Σ_y q̄(y) ∇log π(y), q̄ = distribution of a random majority-answer sample
+    (sub-stochastic: groups with no answer contribute nothing).
     """
     w = _majority_weights(batch.answers)
     return Weights(w, None, group_stats(batch.rewards, w, frac_no_answer_groups=np.mean(w.sum(axis=1) == 0)))
