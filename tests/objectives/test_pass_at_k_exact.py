@@ -90,11 +90,47 @@ def test_pass_at_k_credit_matches_prior_art_formula():
     assert w[1] == pytest.approx(k / n * (1 - comb(n - 1 - c, k - 1) / comb(n - 1, k - 1)))
 
 
-def test_loo_minus_one_gives_incorrect_samples_zero_and_lone_correct_samples_credit():
+def test_loo_minus_one_gives_incorrect_samples_exactly_zero_and_lone_correct_samples_credit():
     """k = n: only groups with exactly one correct sample carry signal (Tang et al.'s estimator)."""
     R = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0]], dtype=float)
     w = pass_at_k_weights(R, 4, baseline="loo-1")
-    np.testing.assert_allclose(w, [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], atol=1e-15)
+    assert w.tolist() == [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def test_loo_minus_one_gives_exact_zero_to_samples_that_never_top_a_subset():
+    s = np.array([[0.1, 0.5, 0.5, 0.9]])
+    r = np.array([[1.0, 0.0, 1.0, 1.0]])
+    w = bon_at_k_weights(s, r, 3, baseline="loo-1")[0]
+    assert w[0] == 0.0  # the lowest-scored sample is never the top of a 3-subset
+
+
+def _brute_loo_minus_one(scores, values, k):
+    """w_i = C(n,k)⁻¹ Σ_{S∋i} [f(S) − f(S∖{i})] (PKPO's s^(loo−1)), by subset enumeration."""
+
+    def f(S):
+        top = max(scores[list(S)])
+        return np.mean([values[j] for j in S if scores[j] == top])
+
+    n = len(scores)
+    w = np.zeros(n)
+    for S in itertools.combinations(range(n), k):
+        for i in S:
+            w[i] += f(S) - f([j for j in S if j != i])
+    return w / comb(n, k)
+
+
+def test_loo_minus_one_equals_subset_enumeration_on_random_groups():
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        n = int(rng.integers(2, 8))
+        k = int(rng.integers(2, n + 1))
+        scores = rng.integers(0, 3, n).astype(float)
+        values = rng.integers(0, 2, n).astype(float)
+        np.testing.assert_allclose(
+            bon_at_k_weights(scores[None], values[None], k, "loo-1")[0],
+            _brute_loo_minus_one(scores, values, k),
+            atol=1e-13,
+        )
 
 
 def test_weights_sum_to_k_times_the_unbiased_bon_estimate():

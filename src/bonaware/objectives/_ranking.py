@@ -11,19 +11,18 @@ from scipy.special import expit, gammaln
 from bonaware.errors import BonawareError
 
 
-def binom_ratio(a, b, n: int, k: int) -> np.ndarray:
-    """C(a, b) / C(n, k) elementwise, via log-gamma (no overflow, ~1e-13 relative error for n ≤ 10⁴).
-
-    C(a, b) is 0 outside 0 ≤ b ≤ a, which is the convention every credit formula below needs.
+def binom_ratio(a, b: int, n: int, k: int) -> np.ndarray:
+    """C(a, b) / C(n, k) elementwise for an integer array a ≤ n and an integer b, through log-factorials
+    (no overflow; relative error ~1e-13 for n ≤ 10⁴). C(a, b) = 0 outside 0 ≤ b ≤ a, the convention the
+    credit formulas need. One table over a = 0..n, then a gather: O(n) gammaln calls per call.
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    valid = (b >= 0) & (a >= b)
-    a_ = np.where(valid, a, 0.0)
-    b_ = np.where(valid, b, 0.0)
-    log_ab = gammaln(a_ + 1) - gammaln(b_ + 1) - gammaln(a_ - b_ + 1)
-    log_nk = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
-    return np.where(valid, np.exp(log_ab - log_nk), 0.0)
+    a = np.asarray(a)
+    lf = gammaln(np.arange(n + 1) + 1.0)  # lf[m] = log m!
+    table = np.zeros(n + 1)
+    if 0 <= b <= n:
+        m = np.arange(b, n + 1)
+        table[b:] = np.exp(lf[m] - lf[b] - lf[m - b] - (lf[n] - lf[k] - lf[n - k]))
+    return np.where(a >= 0, table[np.clip(a, 0, n).astype(np.int64)], 0.0)
 
 
 def tie_blocks(scores: np.ndarray):

@@ -64,10 +64,10 @@ def _binary_credit(rewards: np.ndarray, k: int) -> np.ndarray:
     return np.where(rewards == 1.0, k / n, k / n - miss)
 
 
-def _ranked_credit(scores: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+def _ranked_credit(blocks, values: np.ndarray, k: int) -> np.ndarray:
     """BoN@k credit with exact (uniform) tie handling — see the module docstring for the formula."""
-    P, n = scores.shape
-    order, L, m = tie_blocks(scores)
+    order, L, m = blocks
+    P, n = values.shape
     r = np.take_along_axis(values, order, axis=1)
     U = L + m
     csum = np.concatenate([np.zeros((P, 1)), np.cumsum(r, axis=1)], axis=1)
@@ -84,21 +84,32 @@ def _ranked_credit(scores: np.ndarray, values: np.ndarray, k: int) -> np.ndarray
     return unsort(own + above, order)
 
 
+def _check_baseline(baseline, n: int, k: int) -> None:
+    check_choice(baseline, "baseline", BASELINES)
+    if baseline == "loo" and n <= k:
+        raise BonawareError(f"baseline='loo' needs n > k (got n = {n}, k = {k}); use baseline='loo-1'")
+    if baseline == "loo-1" and k < 2:
+        raise BonawareError("baseline='loo-1' needs k >= 2 (f on k−1 = 0 samples is undefined); use 'loo'")
+
+
 def _with_baseline(credit, n: int, k: int, baseline) -> np.ndarray:
     """Apply a leave-one-out baseline to ``credit(k) -> [P, n]`` (formulas in the module docstring)."""
-    check_choice(baseline, "baseline", BASELINES)
     w = credit(k)
-    if baseline is None:
-        return w
     if baseline == "loo":
-        if n <= k:
-            raise BonawareError(f"baseline='loo' needs n > k (got n = {n}, k = {k}); use baseline='loo-1'")
         return n / (n - k) * (w - w.mean(axis=1, keepdims=True))
-    if k < 2:
-        raise BonawareError("baseline='loo-1' needs k >= 2 (f on k−1 = 0 samples is undefined); use 'loo'")
-    w1 = credit(k - 1)
-    u1 = w1.sum(axis=1, keepdims=True) / (k - 1)
-    return w - k / (n - k + 1) * (u1 - w1)
+    if baseline == "loo-1":
+        w1 = credit(k - 1)
+        return w - k / (n - k + 1) * (w1.sum(axis=1, keepdims=True) / (k - 1) - w1)
+    return w
+
+
+def _exact_zeros(w: np.ndarray, values: np.ndarray, baseline) -> np.ndarray:
+    """Write exact 0 where the math gives 0 but round-off leaves ~1e-17 (so needs_logprob_mask can skip):
+    groups whose values are all 0, and, with a baseline, groups whose values are all equal."""
+    flat = np.all(values == values[:, :1], axis=1)
+    zero = flat if baseline is not None else flat & (values[:, 0] == 0)
+    w[zero] = 0.0
+    return w
 
 
 def pass_at_k_weights(rewards, k: int, baseline: str | None = None) -> np.ndarray:
@@ -106,12 +117,19 @@ def pass_at_k_weights(rewards, k: int, baseline: str | None = None) -> np.ndarra
 
     ``rewards``: [P, n] binary. ``baseline``: None, "loo" (n > k) or "loo-1" (k ≥ 2); see the module
     docstring. Without a baseline, correct samples get k/n and incorrect ones
-    (k/n)·[1 − C(n−1−c, k−1)/C(n−1, k−1)] (prior-art.md §2.2).
+    (k/n)·[1 − C(n−1−c, k−1)/C(n−1, k−1)] (prior-art.md §2.2). With "loo-1", correct samples get
+    C(n−c, k−1)/C(n, k) (the subsets in which they are the only correct one) and incorrect ones 0.
     """
     rewards = check_binary(as_2d(rewards, "rewards"), "rewards")
     n = rewards.shape[1]
     k = check_k(k, n)
-    return _with_baseline(lambda kk: _binary_credit(rewards, kk), n, k, baseline)
+    _check_baseline(baseline, n, k)
+    if baseline == "loo-1":
+        c = rewards.sum(axis=1, keepdims=True)
+        w = np.where(rewards == 1.0, binom_ratio(n - c, k - 1, n, k), 0.0)
+    else:
+        w = _with_baseline(lambda kk: _binary_credit(rewards, kk), n, k, baseline)
+    return _exact_zeros(w, rewards, baseline)
 
 
 def bon_at_k_weights(scores, rewards, k: int, baseline: str | None = None) -> np.ndarray:
@@ -119,7 +137,8 @@ def bon_at_k_weights(scores, rewards, k: int, baseline: str | None = None) -> np
 
     BoN@k = E[R of the highest-scored of k i.i.d. samples]. ``rewards`` may be any real values (then the
     target is the expected value of the selected sample, PKPO's max_g@k with order = score); with
-    ``scores = rewards`` this is pass@k. ``baseline`` as in :func:`pass_at_k_weights`.
+    ``scores = rewards`` this is pass@k. ``baseline`` as in :func:`pass_at_k_weights`; with "loo-1" a
+    sample that cannot be in the top block of any k-subset (fewer than k samples score ≤ it) gets 0.
     """
     scores = as_2d(scores, "scores")
     rewards = as_2d(rewards, "rewards")
@@ -127,7 +146,13 @@ def bon_at_k_weights(scores, rewards, k: int, baseline: str | None = None) -> np
         raise BonawareError(f"scores has shape {scores.shape}, rewards have {rewards.shape}")
     n = rewards.shape[1]
     k = check_k(k, n)
-    return _with_baseline(lambda kk: _ranked_credit(scores, rewards, kk), n, k, baseline)
+    _check_baseline(baseline, n, k)
+    blocks = tie_blocks(scores)
+    w = _with_baseline(lambda kk: _ranked_credit(blocks, rewards, kk), n, k, baseline)
+    if baseline == "loo-1":
+        order, below, size = blocks
+        w[unsort(below + size, order) < k] = 0.0
+    return _exact_zeros(w, rewards, baseline)
 
 
 @register_objective(
