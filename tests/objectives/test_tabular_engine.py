@@ -101,3 +101,18 @@ def test_engine_rejects_oversized_enumeration(policy):
     logits, rewards, scores = policy
     with pytest.raises(BonawareError, match="max_tuples"):
         tb.expected_weighted_score("pass_at_k", logits, rewards, scores, 8, method="tuples", max_tuples=1000)
+
+
+def test_answers_are_passed_per_outcome_for_majority_voting(policy):
+    logits, rewards, scores = policy
+    answers = np.array(["a", "a", "b", None], dtype=object)
+    pi = np.exp(logits) / np.exp(logits).sum()
+    fn = get_objective("base_maj_sft")
+    total = np.zeros(4)
+    for t in itertools.product(range(4), repeat=3):
+        t = list(t)
+        w = fn(GroupBatch(rewards=rewards[t][None], answers=answers[t][None])).sample[0]
+        total += np.prod(pi[t]) * sum(w[j] * (np.eye(4)[t[j]] - pi) for j in range(3))
+    g = tb.expected_weighted_score("base_maj_sft", logits, rewards, scores, 3, answers=answers)
+    np.testing.assert_allclose(g, total, atol=1e-15)
+    assert np.abs(g).max() > 1e-3  # majority voting moves mass toward the shared answer "a"
