@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bonaware.objectives import GroupBatch, get_objective
 from tqdm.auto import trange
 
 from bonaware.errors import BonawareError
 from bonaware.io import write_json_atomic
+from bonaware.objectives import GroupBatch, get_objective
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
 from bonaware.training.logger import RunLogger
@@ -196,7 +196,7 @@ class Trainer:
 
         cfg = self.cfg
         params = SamplingParams(n=cfg.n_prime, temperature=cfg.temperature, top_p=cfg.top_p,
-                                max_new_tokens=cfg.max_new_tokens, stop=list(getattr(self.task, "stop", []) or []),
+                                max_new_tokens=cfg.max_new_tokens, stop=list(self.task.stop_sequences(self.tok)),
                                 seed=_step_seed(cfg.seed, self.step))
         with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
             return self.sampler.sample(prompts, params)
@@ -228,7 +228,7 @@ class Trainer:
 
         expert_ids = expert_scores = None
         if spec.expert:
-            expert_texts = [self.task.expert_solution(p) for p in problems]
+            expert_texts = [self.task.expert_solution(p, self.tok) for p in problems]
             if any(e is None for e in expert_texts):
                 raise BonawareError(f"task {cfg.task!r} has no expert solutions; --method={cfg.method} needs them")
             expert_ids = [self._encode_completion(e) for e in expert_texts]
