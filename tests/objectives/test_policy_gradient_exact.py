@@ -96,3 +96,13 @@ def test_grpo_weights_are_centred_rewards_over_std_plus_eps():
 def test_group_methods_need_two_samples(name):
     with pytest.raises(BonawareError, match="n = 2"):
         get_objective(name)(GroupBatch(rewards=np.array([[1.0]])))
+
+
+def test_reinforce_on_verifier_scores_is_unbiased_for_grad_expected_score():
+    """RL-V: with reward='scores' the expectation is ∇E_π[r] (here with a fixed value baseline)."""
+    scores = np.array([0.3, -1.2, 2.0, 0.7])[: len(REWARDS)]
+    g = tb.expected_weighted_score("reinforce", LOGITS, REWARDS, scores, N, value_baseline=0.25,
+                                   baseline="value", reward="scores")
+    pi = softmax(LOGITS)
+    expected = pi * (scores - pi @ scores)  # ∇_θ Σ_y π(y) r(y) for softmax logits θ
+    np.testing.assert_allclose(g, expected, atol=1e-14)

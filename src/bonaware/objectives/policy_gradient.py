@@ -33,15 +33,21 @@ def _need_pairs(batch: GroupBatch, name: str) -> None:
 @register_objective(
     "reinforce", description="REINFORCE (R − b)/n with a value baseline or the leave-one-out batch mean"
 )
-def reinforce(batch: GroupBatch, *, baseline: str = "auto") -> Weights:
+def reinforce(batch: GroupBatch, *, baseline: str = "auto", reward: str = "rewards") -> Weights:
     """E[Σ_j w_j ∇log π(y_j)] = ∇P(R=1) = ∇pass@1 exactly (for any baseline independent of y_j).
+
+    ``reward``: "rewards" (environment reward R: RL-S) or "scores" (the verifier score r as the
+    reward: RL-V / RLAIF, paper.md §4 baseline 2; then the expectation is ∇E_π[r]).
 
     ``baseline``: "auto" ("value" if ``batch.baseline`` is set, else "batch_mean"), "value" (b(x) from
     ``batch.baseline``), "batch_mean" (mean reward of all *other* samples in the batch — leave-one-out,
     so exactly unbiased; = (Pn/(Pn−1))·(R − mean)), "none". Zero-information groups are not zeroed.
     """
     check_choice(baseline, "baseline", ("auto", "value", "batch_mean", "none"))
-    R = batch.rewards
+    check_choice(reward, "reward", ("rewards", "scores"))
+    if reward == "scores" and batch.scores is None:
+        raise BonawareError("reward='scores' needs GroupBatch.scores (verifier scores)")
+    R = batch.rewards if reward == "rewards" else batch.scores
     if baseline == "auto":
         baseline = "batch_mean" if batch.baseline is None else "value"
     if baseline == "value":
@@ -57,7 +63,7 @@ def reinforce(batch: GroupBatch, *, baseline: str = "auto") -> Weights:
     else:
         b = np.zeros_like(R)
     w = (R - b) / batch.group_size
-    return Weights(w, None, group_stats(R, w))
+    return Weights(w, None, group_stats(batch.rewards, w))
 
 
 @register_objective("rloo", description="RLOO: (R_j − mean of the other n−1 rewards)/n; exact ∇pass@1")

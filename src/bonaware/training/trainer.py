@@ -81,7 +81,8 @@ class ParamSnapshot:
 
 def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
     """Objective parameters with the placeholder ``"N"`` replaced by the configured target N."""
-    return {k: (cfg.target_n if v == "N" else v) for k, v in spec.params.items()}
+    params = {k: (cfg.target_n if v == "N" else v) for k, v in spec.params.items()}
+    return {**params, **parse_kv(cfg.objective_args, "--objective_args")}
 
 
 def _step_seed(seed: int, step: int) -> int:
