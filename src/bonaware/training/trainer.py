@@ -210,8 +210,7 @@ class Trainer:
         return R, r
 
     def _value_inputs(self, prompts: list[str]) -> torch.Tensor:
-        enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-        return prompt_features(self.model, enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device))
+        return prompt_features(self.model, self.sampler.encode(prompts), self.sampler.pad_id)
 
     def train_step(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """One optimiser step; returns (scalar metrics, histograms)."""
@@ -335,11 +334,15 @@ class Trainer:
         return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
 
     def _encode_prompt(self, prompt: str) -> list[int]:
-        return self.tok(prompt, add_special_tokens=False)["input_ids"]
+        return self.sampler.encode([prompt])[0]  # exactly the ids the sampler conditioned on
 
     def _encode_completion(self, text: str) -> list[int]:
+        """Expert text → token ids ending the way sampled completions end (stop string or EOS)."""
         ids = self.tok(text, add_special_tokens=False)["input_ids"]
-        return ids + ([self.tok.eos_token_id] if self.tok.eos_token_id is not None else [])
+        ends_with_stop = any(text.endswith(s) for s in self.task.stop_sequences(self.tok))
+        if not ends_with_stop and self.tok.eos_token_id is not None:
+            ids = ids + [self.tok.eos_token_id]
+        return ids
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> Path:
