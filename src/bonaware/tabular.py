@@ -21,10 +21,10 @@ from collections.abc import Callable
 import numpy as np
 from scipy.special import gammaln, logsumexp, softmax
 
+from bonaware import bon
 from bonaware.errors import BonawareError
 from bonaware.objectives import GroupBatch, get_objective
-from bonaware.objectives._ranking import pairwise_win
-from bonaware.objectives.core import check_int
+from bonaware.objectives.core import check_choice, check_int, check_real
 
 
 def _rows(logits, *others):
@@ -232,19 +232,11 @@ def _levels(S: np.ndarray):
 
 
 def bon_distribution(logits, scores, k: int):
-    """P(the BoN-of-k pick is outcome y), ties broken uniformly: (G_s^k − F_s^k)·π(y)/m_s for y at
-    score level s, with G_s = P(r ≤ s), F_s = P(r < s), m_s = P(r = s)."""
+    """P(the BoN-of-k pick is outcome y), ties broken uniformly: :func:`bonaware.bon.bon_distribution`
+    applied to softmax(logits) (paper.md §2, Eq. 1), with this module's [K] / [P, K] broadcasting."""
     k = check_int(k, "k")
     one, L, S = _rows(logits, scores)
-    out = np.empty_like(L)
-    for i in range(L.shape[0]):
-        pi = softmax(L[i])
-        nlev, lev = _levels(S[i])
-        m = np.bincount(lev, weights=pi, minlength=nlev)
-        G = np.cumsum(m)
-        F = G - m
-        out[i] = ((G**k - F**k) / m)[lev] * pi
-    return _squeeze(one, out)
+    return _squeeze(one, bon.bon_distribution(softmax(L, axis=1), S, k))
 
 
 def bon_at_k_value(logits, rewards, scores, k: int):
@@ -276,18 +268,24 @@ def bon_at_k_grad(logits, rewards, scores, k: int):
 
 
 def win_rates(logits, scores, *, win_rate: str = "sigmoid", scale: float = 1.0):
-    """Q(y) = E_{y′∼π}[σ(scale·(r(y) − r(y′)))] ("sigmoid", paper.md §2.1) or P(r(y′) ≤ r(y)) ("hard")."""
+    """Q(y) = E_{y′∼π}[σ(scale·(r(y) − r(y′)))] ("sigmoid", paper.md §2.1) or P(r(y′) ≤ r(y)) ("hard"):
+    :func:`bonaware.bon.win_rate` on softmax(logits), with ``scale`` = 1/temperature (the objectives' σ
+    convention, ``bonaware.objectives._ranking.pairwise_win``)."""
+    check_choice(win_rate, "win_rate", ("sigmoid", "hard"))
+    scale = check_real(scale, "scale")
+    if win_rate == "sigmoid" and scale <= 0:
+        raise BonawareError(f"scale must be > 0 for the sigmoid win rate, got {scale}")
     one, L, S = _rows(logits, scores)
-    pi = softmax(L, axis=1)
-    kern = pairwise_win(S[:, :, None] - S[:, None, :], win_rate, scale)
-    return _squeeze(one, np.einsum("pyz,pz->py", kern, pi))
+    temperature = 1.0 / scale if win_rate == "sigmoid" else 1.0
+    return _squeeze(one, bon.win_rate(softmax(L, axis=1), S, win_rate, temperature=temperature))
 
 
 def tilted_distribution(logits, scores, lam: float, **win_kw):
-    """π_λ(y) ∝ π(y)·exp(λ Q(y)) (paper.md §2.1, Eq. 3)."""
+    """π_λ(y) ∝ π(y)·exp(λ Q(y)) (paper.md §2.1, Eq. 3): :func:`bonaware.bon.tilted_policy` with Q from
+    :func:`win_rates`."""
     one, L, S = _rows(logits, scores)
     Q = np.atleast_2d(win_rates(L, S, **win_kw))
-    return _squeeze(one, softmax(L + lam * Q, axis=1))
+    return _squeeze(one, bon.tilted_policy(softmax(L, axis=1), Q, lam))
 
 
 def bon_sft_value(logits, scores, expert_outcome: int, lam: float, **win_kw):
