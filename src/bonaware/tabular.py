@@ -6,6 +6,9 @@ a verifier score r. For θ-gradients, ∇_θ log π(y) = e_y − π. This module
 * :func:`expected_weighted_score` — E over all n-tuples of i.i.d. samples of Σ_j w_j ∇_θ log π(y_j)
   (plus E[w_e]·∇_θ log π(y_e) for an expert outcome) for any objective ``f(GroupBatch) -> Weights``.
   All tuples (or multisets) are passed to the objective as one [T, n] batch.
+* :func:`enumerate_samples` — the θ-independent table of all n-samples (tuples or multisets with their
+  multiplicities); :meth:`SampleTable.probabilities` gives their probabilities under any π, so callers
+  whose weights do not depend on θ (the toy demo) evaluate the objective once and reuse it every step.
 * exact objective values and analytic gradients: pass@k, BoN@k (uniform ties), the BoN and tilted
   distributions, the BoN-SFT objective (Eq. 4); and central finite differences for any of them.
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gammaln, logsumexp, softmax
@@ -55,9 +59,34 @@ def score_vectors(logits) -> np.ndarray:
 # enumeration
 
 
-def _enumerate(pi: np.ndarray, n: int, method: str, max_tuples: int):
-    """All n-samples as rows [T, n] with their probabilities [T]."""
-    K = pi.size
+@dataclass(frozen=True)
+class SampleTable:
+    """Every n-sample from K outcomes, independent of the policy (so it can be reused across θ).
+
+    ``Y`` [T, n]: one row per ordered tuple, or per multiset (one ordering, sorted); ``counts`` [T, K]:
+    how often each outcome occurs in a row; ``log_coef`` [T]: log of the number of orderings of the row
+    (the multinomial coefficient for multisets, 0 for tuples).
+    """
+
+    Y: np.ndarray
+    counts: np.ndarray
+    log_coef: np.ndarray
+    multisets: bool
+
+    def probabilities(self, pi: np.ndarray) -> np.ndarray:
+        """[T] probability of each row under n i.i.d. draws from ``pi`` ([K]) or [P, T] for [P, K]."""
+        with np.errstate(divide="ignore"):
+            logpi = np.log(np.asarray(pi, dtype=np.float64))
+        # 0·log 0 = 0: an outcome absent from the row contributes nothing even if π(y) = 0
+        terms = np.where(self.counts[None] > 0, self.counts[None] * logpi[..., None, :], 0.0)
+        out = np.exp(self.log_coef + terms.sum(axis=-1))
+        return out[0] if np.ndim(pi) == 1 else out
+
+
+def enumerate_samples(K: int, n: int, method: str = "auto", max_tuples: int = 2_000_000) -> SampleTable:
+    """All n-samples of K outcomes: ``method`` "tuples" (K^n rows), "multisets" (C(K+n−1, n) rows) or
+    "auto" (tuples when K^n ≤ 20,000). Raises BonawareError when the table would exceed ``max_tuples``."""
+    K, n = check_int(K, "K"), check_int(n, "n")
     if method == "auto":
         method = "tuples" if K**n <= 20_000 else "multisets"
     if method == "tuples":
@@ -66,25 +95,21 @@ def _enumerate(pi: np.ndarray, n: int, method: str, max_tuples: int):
                 f"K^n = {K}^{n} tuples exceed max_tuples = {max_tuples}; use method='multisets'"
             )
         Y = np.array(list(itertools.product(range(K), repeat=n)), dtype=np.int64).reshape(-1, n)
-        with np.errstate(divide="ignore"):
-            logp = np.log(pi)[Y].sum(axis=1)
-        return Y, np.exp(logp), False
-    if method != "multisets":
+        log_coef = np.zeros(Y.shape[0])
+    elif method == "multisets":
+        count = math.comb(K + n - 1, n)
+        if count > max_tuples:
+            raise BonawareError(
+                f"{count} multisets exceed max_tuples = {max_tuples}; use fewer outcomes or samples"
+            )
+        Y = np.array(list(itertools.combinations_with_replacement(range(K), n)), dtype=np.int64).reshape(-1, n)
+        log_coef = None
+    else:
         raise BonawareError(f"method must be 'auto', 'tuples' or 'multisets', got {method!r}")
-    count = math.comb(K + n - 1, n)
-    if count > max_tuples:
-        raise BonawareError(
-            f"{count} multisets exceed max_tuples = {max_tuples}; use fewer outcomes or samples"
-        )
-    Y = np.array(list(itertools.combinations_with_replacement(range(K), n)), dtype=np.int64).reshape(-1, n)
     counts = np.stack([(y == Y).sum(axis=1) for y in range(K)], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logp = (
-            gammaln(n + 1)
-            - gammaln(counts + 1).sum(axis=1)
-            + np.where(counts > 0, counts * np.log(pi), 0.0).sum(1)
-        )
-    return Y, np.exp(logp), True
+    if log_coef is None:
+        log_coef = gammaln(n + 1) - gammaln(counts + 1).sum(axis=1)
+    return SampleTable(Y, counts, log_coef, method == "multisets")
 
 
 def _expected_one(
@@ -105,7 +130,8 @@ def _expected_one(
 ) -> np.ndarray:
     pi = softmax(logits)
     K = pi.size
-    Y, prob, multisets = _enumerate(pi, n, method, max_tuples)
+    table = enumerate_samples(K, n, method, max_tuples)
+    Y, prob, multisets = table.Y, table.probabilities(pi), table.multisets
     T = Y.shape[0]
     if isinstance(p_fail, str):
         if p_fail != "oracle":
