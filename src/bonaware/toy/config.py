@@ -56,7 +56,7 @@ class ToyConfig:
         "help": "adapt beta so that the mean KL(pi || pi_0) over prompts settles at this value (nats), like "
                 "TRL's adaptive KL controller; every method then gets the same KL budget, which makes the "
                 "comparison fair ('none' = fixed beta = kl_coef)"})
-    kl_rate: float = field(default=0.1, metadata={
+    kl_rate: float = field(default=0.2, metadata={
         "help": "adaptive-KL step: beta *= 1 + kl_rate * clip(KL/kl_target - 1, -1, 1) each step"})
     eval_ns: list[int] = field(default_factory=lambda: [1, 2, 4, 8, 16, 32], metadata={
         "help": "N values for the Bo-N accuracy and pass@N table and plot"})

@@ -99,8 +99,8 @@ def plot_distributions(results: dict, path: Path) -> None:
     pols = results["policies"]
     labels = [r["label"] for r in pols.values()]
     P = len(pr["base_success"])
-    fig = plt.figure(figsize=(13, 9.5))
-    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1], hspace=0.45, wspace=0.35)
+    fig = plt.figure(figsize=(15, 9.5))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1], hspace=0.45, wspace=0.62)
     for col, (i, kind) in enumerate(((0, "easiest"), (P - 1, "hardest"))):
         ax = fig.add_subplot(grid[0, col])
         order = np.argsort(-np.asarray(pr["scores"][i]), kind="stable")
@@ -114,7 +114,10 @@ def plot_distributions(results: dict, path: Path) -> None:
         ax.set_xticks(range(len(order)), xt, fontsize=8.5)
         for tick, k in zip(ax.get_xticklabels(), order):
             tick.set_color("green" if pr["rewards"][i][k] else "firebrick")
-        ent = [f"{lab}  (H={r['eval']['entropy'][i]:.2f})" for lab, r in zip(labels, pols.values())]
+        N = results["config"]["train_n"]
+        ent = [f"{lab}  (H={r['eval']['entropy'][i]:.2f}, Bo-{N}={r['eval']['bon'][N][i]:.2f})"
+               if N in r["eval"]["bon"] else f"{lab}  (H={r['eval']['entropy'][i]:.2f})"
+               for lab, r in zip(labels, pols.values())]
         ax.set_yticks(range(len(labels)), ent, fontsize=8.5)
         ax.set_xlabel("candidates, by verifier score (✓ correct, ✗ wrong)")
         ax.set_title(f"{kind} prompt (#{i}, base P(correct) = {pr['base_success'][i]:.2f})", fontsize=10)
