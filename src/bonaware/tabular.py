@@ -75,12 +75,16 @@ class SampleTable:
 
     def probabilities(self, pi: np.ndarray) -> np.ndarray:
         """[T] probability of each row under n i.i.d. draws from ``pi`` ([K]) or [P, T] for [P, K]."""
-        with np.errstate(divide="ignore"):
-            logpi = np.log(np.asarray(pi, dtype=np.float64))
-        # 0·log 0 = 0: an outcome absent from the row contributes nothing even if π(y) = 0
-        terms = np.where(self.counts[None] > 0, self.counts[None] * logpi[..., None, :], 0.0)
-        out = np.exp(self.log_coef + terms.sum(axis=-1))
-        return out[0] if np.ndim(pi) == 1 else out
+        one = np.ndim(pi) == 1
+        pi = np.atleast_2d(np.asarray(pi, dtype=np.float64))
+        if np.all(pi > 0):  # the common case: one matrix product
+            out = np.exp(self.log_coef + np.log(pi) @ self.counts.T)
+        else:  # 0·log 0 = 0: an outcome absent from the row contributes nothing even if π(y) = 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logpi = np.log(pi)
+                terms = np.where(self.counts[None] > 0, self.counts[None] * logpi[:, None, :], 0.0)
+            out = np.exp(self.log_coef + terms.sum(axis=-1))
+        return out[0] if one else out
 
 
 def enumerate_samples(K: int, n: int, method: str = "auto", max_tuples: int = 2_000_000) -> SampleTable:

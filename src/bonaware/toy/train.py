@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import softmax
 
 from bonaware import tabular as tb
 from bonaware.toy.config import ToyConfig
@@ -18,15 +18,21 @@ from bonaware.toy.methods import compile_method
 from bonaware.toy.prompts import ToyPrompts
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax of [P, K] logits (plain numpy: called several times per step)."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
 def kl_to_base(logits: np.ndarray, base_logits: np.ndarray) -> np.ndarray:
     """[P] KL(π ‖ π_0) per prompt."""
-    logp, logp0 = log_softmax(logits, axis=1), log_softmax(base_logits, axis=1)
+    logp, logp0 = log_softmax(logits), log_softmax(base_logits)
     return (np.exp(logp) * (logp - logp0)).sum(axis=1)
 
 
 def kl_grad(logits: np.ndarray, base_logits: np.ndarray) -> np.ndarray:
     """∇_θ KL(π_θ ‖ π_0) = π ⊙ (log π − log π_0 − KL) for softmax logits θ ([P, K])."""
-    logp, logp0 = log_softmax(logits, axis=1), log_softmax(base_logits, axis=1)
+    logp, logp0 = log_softmax(logits), log_softmax(base_logits)
     pi = np.exp(logp)
     d = logp - logp0
     return pi * (d - (pi * d).sum(axis=1, keepdims=True))
@@ -34,7 +40,7 @@ def kl_grad(logits: np.ndarray, base_logits: np.ndarray) -> np.ndarray:
 
 def entropy(logits: np.ndarray) -> np.ndarray:
     """[P] Shannon entropy (nats) of each prompt's policy."""
-    logp = log_softmax(logits, axis=1)
+    logp = log_softmax(logits)
     return -(np.exp(logp) * logp).sum(axis=1)
 
 
