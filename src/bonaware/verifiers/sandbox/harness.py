@@ -27,14 +27,13 @@ import os
 import stat
 import sys
 
-# Imported while byte code may still be loaded; afterwards ``marshal`` is denied and imports compile
-# from source (``sys.pycache_prefix`` points to a folder that does not exist).
-PRELOAD = [
-    "types", "typing", "collections", "collections.abc", "functools", "itertools", "operator", "math",
-    "cmath", "re", "string", "heapq", "bisect", "copy", "random", "hashlib", "fractions", "decimal",
-    "datetime", "json", "enum", "dataclasses", "array", "numbers", "statistics", "threading", "textwrap",
-    "importlib.util", "importlib.machinery",
-]
+# Imported while byte code may still be loaded: the modules test programs use most (``typing`` for
+# HumanEval's signatures). Afterwards ``marshal`` is denied and other imports compile from source
+# (``sys.pycache_prefix`` points to a folder that does not exist), a few ms each. ``threading`` must be
+# imported here, in the main thread: its first import registers the main thread through
+# ``_thread._set_sentinel()``, which would replace the worker's sentinel if done in the worker.
+PRELOAD = ["threading", "types", "typing", "collections", "functools", "itertools", "math", "re", "string",
+           "heapq", "bisect", "copy"]
 
 def _make_audit_hook():
     """The audit hook (docstring above). Everything it uses is bound here, in its closure, so that
