@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from _sandbox_helpers import REPO
 
 from bonaware.verifiers.sandbox import SandboxConfig

@@ -15,6 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 from _sandbox_helpers import REPO, run_checked
@@ -23,7 +24,14 @@ from bonaware.verifiers.sandbox import isolation_mode
 
 LAYERS = pytest.mark.parametrize("harden", [True, False], ids=["hardened", "kernel-only"])
 GENUINE = "def add(a, b):\n    return a + b\n\nassert add(2, 3) == 5 and add(-1, 1) == 0\n"
-FORK_BOMB = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+FORK_BOMB = dedent("""
+    import os
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+""")
 
 needs_namespaces = pytest.mark.skipif(isolation_mode() == "none", reason="no namespaces on this machine")
 
@@ -83,7 +91,7 @@ def test_files_outside_the_sandbox_are_untouched(cfg, canary, harden):
     lines = ["import os, shutil", "hits = []"]
     for label, action in targets.items():
         lines += ["try:", f"    {action}", f"    hits.append({label!r})", "except Exception:", "    pass"]
-    lines += [f"open('/tmp/{name}', 'w').write('inside only')", "assert hits, 'nothing outside /tmp was writable'"]
+    lines += [f"open('/tmp/{name}', 'w').write('inside only')", "assert hits, 'nothing outside was writable'"]
     result = run_checked("\n".join(lines), cfg, harden=harden)
     assert result.status == "failed", result.detail
     assert marker.read_text() == "intact"
@@ -96,11 +104,16 @@ def test_files_outside_the_sandbox_are_untouched(cfg, canary, harden):
 @LAYERS
 def test_no_network_even_to_a_local_listener(cfg, listener, harden):
     port, accepted = listener
-    program = (
-        "import socket\nconnected = False\ntry:\n"
-        f"    socket.create_connection(('127.0.0.1', {port}), timeout=0.5)\n    connected = True\n"
-        "except Exception:\n    pass\nassert connected"
-    )
+    program = dedent(f"""
+        import socket
+        connected = False
+        try:
+            socket.create_connection(('127.0.0.1', {port}), timeout=0.5)
+            connected = True
+        except Exception:
+            pass
+        assert connected
+    """)
     result = run_checked(program, cfg, harden=harden)
     assert result.status in ("failed", "error")
     time.sleep(0.3)
@@ -114,13 +127,16 @@ def test_cannot_signal_the_parent_or_host_processes(cfg, harden):
     received = []
     previous = signal.signal(signal.SIGUSR2, lambda *_: received.append(True))
     try:
-        program = (
-            "import os, signal\n"
-            f"for pid, sig in [(os.getppid(), signal.SIGKILL), ({victim.pid}, signal.SIGKILL), "
-            f"({os.getpid()}, signal.SIGUSR2)]:\n"
-            "    try:\n        os.kill(pid, sig)\n    except Exception:\n        pass\n"
-            "assert False, 'still here'"
-        )
+        program = dedent(f"""
+            import os, signal
+            for pid, sig in [(os.getppid(), signal.SIGKILL), ({victim.pid}, signal.SIGKILL),
+                             ({os.getpid()}, signal.SIGUSR2)]:
+                try:
+                    os.kill(pid, sig)
+                except Exception:
+                    pass
+            assert False, 'still here'
+        """)
         result = run_checked(program, cfg, harden=harden)
         assert result.status == "failed"
         time.sleep(0.2)
@@ -134,20 +150,31 @@ def test_cannot_signal_the_parent_or_host_processes(cfg, harden):
 
 @LAYERS
 def test_children_ignoring_sigterm_are_killed_at_the_timeout(cfg, harden):
-    program = (
-        "import os, signal, time\nfor _ in range(3):\n    if os.fork() == 0:\n"
-        "        signal.signal(signal.SIGTERM, signal.SIG_IGN)\n        signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
-        "        while True:\n            time.sleep(1)\ntime.sleep(10 ** 6)"
-    )
+    program = dedent("""
+        import os, signal, time
+        for _ in range(3):
+            if os.fork() == 0:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
+                while True:
+                    time.sleep(1)
+        time.sleep(10 ** 6)
+    """)
     assert run_checked(program, cfg, timeout=1.0, harden=harden).status == "timeout"
 
 
 @LAYERS
 def test_daemon_child_does_not_outlive_the_run(cfg, harden):
-    program = (
-        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(30)\n"
-        "    os._exit(0)\ntime.sleep(0.2)\nassert False, 'wrong answer'"
-    )
+    program = dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(30)
+            os._exit(0)
+        time.sleep(0.2)
+        assert False, 'wrong answer'
+    """)
     result = run_checked(program, cfg, harden=harden)  # run_checked: no process carries the run's tag
     assert result.status == "failed"
 
@@ -156,20 +183,28 @@ def test_parent_environment_secrets_are_not_visible():
     """The secret is in the initial environment of the process that runs the sandbox, where
     /proc/<pid>/environ would show it; the program passes only if it finds it anywhere."""
     secret = f"s3cret-{uuid.uuid4().hex}"
-    program = (
-        "import os\nfound = [k for k in os.environ if 'BONAWARE_TEST_SECRET' in k]\n"
-        "for pid in [p for p in os.listdir('/proc') if p.isdigit()] + ['self', str(os.getppid())]:\n"
-        "    try:\n        data = open(f'/proc/{pid}/environ', 'rb').read()\n    except Exception:\n        continue\n"
-        "    if b'BONAWARE_TEST_SECRET' in data:\n        found.append(pid)\n        print(data)\n"
-        "print(sorted(os.environ))\nassert found, 'no secret found'"
-    )
+    program = dedent("""
+        import os
+        found = [k for k in os.environ if 'BONAWARE_TEST_SECRET' in k]
+        for pid in [p for p in os.listdir('/proc') if p.isdigit()] + ['self', str(os.getppid())]:
+            try:
+                data = open(f'/proc/{pid}/environ', 'rb').read()
+            except Exception:
+                continue
+            if b'BONAWARE_TEST_SECRET' in data:
+                found.append(pid)
+                print(data)
+        print(sorted(os.environ))
+        assert found, 'no secret found'
+    """)
     script = (
         "import json, sys\nfrom bonaware.verifiers.sandbox import run_program\n"
         f"r = run_program({program!r}, timeout=2.0, capture_output=True, isolation={isolation_mode()!r})\n"
         "print(json.dumps([r.status, r.stdout, r.stderr]))"
     )
     env = dict(os.environ, BONAWARE_TEST_SECRET=secret, PYTHONPATH=str(REPO / "src"))
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr
     assert secret not in done.stdout
     status = done.stdout.strip().splitlines()[-1]

@@ -87,8 +87,8 @@ import json, os, resource, socket, sys
 facts = {
     "uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(), "cwd": os.getcwd(),
     "env": sorted(os.environ), "proc": os.listdir("/proc"), "tmp_owner": os.stat("/tmp").st_uid,
-    "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0], "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
-    "as": resource.getrlimit(resource.RLIMIT_AS)[0], "prefix": sys.prefix, "pid": os.getpid(),
+    "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0], "as": resource.getrlimit(resource.RLIMIT_AS)[0],
+    "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "prefix": sys.prefix, "pid": os.getpid(),
 }
 writable = []
 for path in ("/tmp/a", "/var/tmp/b", "/dev/shm/c", "/tmp/.python/d", "/etc/e", "/usr/f", "/g"):
@@ -124,7 +124,7 @@ def test_isolation_level_is_probed_once_and_reported(cfg):
     result = run_checked("pass", cfg)
     assert result.isolation == isolation_mode() in ("userns", "namespaces", "none")
     if os.geteuid() == 0:
-        assert result.isolation in ("userns", "namespaces"), "root with no namespaces at all: see docs/security.md"
+        assert result.isolation in ("userns", "namespaces"), "root without namespaces: see docs/security.md"
 
 
 def test_concurrent_runs_are_independent(cfg):

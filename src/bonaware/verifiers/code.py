@@ -96,9 +96,9 @@ class CodeVerifier(Verifier):
 
     name = "code"
 
-    def __init__(self, task: Task | None = None, *, timeout: float | None = None, memory_mb: int | None = None,
-                 workers: int | None = None, config: SandboxConfig | None = None, progress: bool = False,
-                 **sandbox_options: Any):
+    def __init__(self, task: Task | None = None, *, timeout: float | None = None,
+                 memory_mb: int | None = None, workers: int | None = None,
+                 config: SandboxConfig | None = None, progress: bool = False, **sandbox_options: Any):
         super().__init__(task)
         overrides = {k: v for k, v in (("timeout", timeout), ("memory_mb", memory_mb)) if v is not None}
         unknown = sorted(set(sandbox_options) - set(SandboxConfig.__dataclass_fields__))
@@ -121,17 +121,19 @@ class CodeVerifier(Verifier):
         good = run_program("assert sum([1, 2]) == 3", self.config)
         bad = run_program("assert sum([1, 2]) == 4", self.config)
         if not (good.passed and bad.status == "failed"):
-            raise BonawareError(f"code sandbox self-test failed: passing program -> {good.status} {good.detail}; "
-                                f"failing program -> {bad.status} {bad.detail}")
+            raise BonawareError(f"code sandbox self-test failed: a passing program -> {good.status} "
+                                f"{good.detail}; a failing program -> {bad.status} {bad.detail}")
         _SELF_TESTED.add(key)
 
-    def results(self, problems: Sequence[Problem], completions: Sequence[Sequence[str]]) -> list[list[SandboxResult]]:
+    def results(self, problems: Sequence[Problem],
+                completions: Sequence[Sequence[str]]) -> list[list[SandboxResult]]:
         """Run every completion; ``results[i][j]`` is the :class:`SandboxResult` of ``completions[i][j]``.
 
         Identical programs (frequent among Best-of-N samples) run once per call.
         """
         if len(problems) != len(completions):
-            raise BonawareError(f"code verifier: {len(problems)} problems but {len(completions)} completion lists")
+            raise BonawareError(f"code verifier: {len(problems)} problems but "
+                                f"{len(completions)} lists of completions")
         jobs: dict[tuple, list[tuple[int, int]]] = {}
         for i, (problem, group) in enumerate(zip(problems, completions)):
             if isinstance(group, str) or not all(isinstance(c, str) for c in group):
@@ -160,7 +162,8 @@ class CodeVerifier(Verifier):
         if result.status == "sandbox_error":  # transient start-up failure (e.g. fork under load): retry once
             result = run_program(list(units), self.config, timeout=timeout)
         if result.status == "sandbox_error":
-            raise BonawareError(f"code sandbox could not run completions[{where[0]}][{where[1]}]: {result.detail}")
+            raise BonawareError(f"code sandbox could not run completions[{where[0]}][{where[1]}]: "
+                                f"{result.detail}")
         return result
 
     def score(self, problems: Sequence[Problem], completions: Sequence[Sequence[str]]) -> list[list[Verdict]]:
