@@ -39,9 +39,9 @@ def test_wall_clock_timeout_is_enforced_and_reported(cfg):
 
 
 def test_cpu_limit_stops_a_busy_loop_even_with_a_long_wall_clock(cfg):
-    result = run_checked("while True:\n    pass", cfg, timeout=5.0, cpu_s=0.5)
-    assert result.status == "timeout"
-    assert "CPU" in result.detail
+    result = run_checked("while True:\n    pass", cfg, timeout=30.0, cpu_s=1)
+    assert (result.status, result.detail) == ("timeout", "CPU limit of 1 s")
+    assert 0.9 <= result.cpu_s < 1.5
 
 
 def test_units_are_compiled_separately_so_a_unit_cannot_swallow_the_next():

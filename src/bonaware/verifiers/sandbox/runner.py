@@ -45,7 +45,8 @@ class SandboxConfig:
 
     timeout: float = _opt(3.0, "wall-clock seconds a program may run, from interpreter start "
                                "(raise it on slow or loaded CPUs, cf. evalplus#5)")
-    cpu_s: float | None = _opt(None, "CPU seconds per process (RLIMIT_CPU); None: timeout + 1")
+    cpu_s: float | None = _opt(None, "CPU seconds per process (RLIMIT_CPU, rounded up to whole seconds); "
+                                     "None: timeout + 1")
     memory_mb: int = _opt(1024, "address-space limit per process in MiB (RLIMIT_AS)")
     max_processes: int = _opt(32, "processes + threads the program may have (RLIMIT_NPROC, "
                                   "counted per sandbox in userns mode)")
@@ -213,7 +214,9 @@ def _spec(cfg: SandboxConfig, mode: str, python: str, run_id: str, workdir: str 
         "prefix": prefix, "exec": inside, "workdir": workdir, "tmpfs_mb": cfg.tmpfs_mb,
         "timeout": cfg.timeout, "env": env,
         "argv": [inside, "-I", "-S", "-B", "-c", _source("harness.py"), "bonaware-sandbox", run_id],
-        "rlimits": {"CPU": [cpu, cpu + 1], "AS": [cfg.memory_mb * mib] * 2,
+        # soft == hard: SIGKILL at the limit. The soft limit's SIGXCPU would be ignored by the
+        # harness, which is pid 1 of its namespace (init ignores signals it has no handler for).
+        "rlimits": {"CPU": [cpu, cpu], "AS": [cfg.memory_mb * mib] * 2,
                     "FSIZE": [cfg.max_file_mb * mib] * 2, "NOFILE": [cfg.max_open_files] * 2,
                     "NPROC": [nproc] * 2, "CORE": [0, 0]},
     }
@@ -329,9 +332,9 @@ def _result(streams: dict[str, bytes], token: bytes, cfg: SandboxConfig, mode: s
         return SandboxResult("passed", **base)
     if ctl["timed_out"]:
         return SandboxResult("timeout", f"wall-clock limit of {cfg.timeout:g} s", **base)
-    if ctl["signal"] in (signal.SIGXCPU, signal.SIGKILL) and ctl["cpu_s"] >= math.ceil(
-            cfg.cpu_s if cfg.cpu_s is not None else cfg.timeout + 1) - 0.05:
-        return SandboxResult("timeout", f"CPU limit ({signal.Signals(ctl['signal']).name})", **base)
+    cpu_limit = math.ceil(cfg.cpu_s if cfg.cpu_s is not None else cfg.timeout + 1)
+    if ctl["signal"] in (signal.SIGXCPU, signal.SIGKILL) and ctl["cpu_s"] >= 0.9 * cpu_limit:  # rusage ticks
+        return SandboxResult("timeout", f"CPU limit of {cpu_limit} s", **base)
     failures = [ln for ln in streams["report"].split(b"\n") if ln.startswith(b"F")]
     if failures:
         unit, _, rest = failures[-1][1:].decode(errors="replace").partition("\t")
