@@ -22,9 +22,8 @@ def cfg() -> SandboxConfig:
 
 @pytest.fixture
 def canary():
-    """A world-writable folder with a world-writable file, visible (read-only) inside the sandbox.
-
-    Only the sandbox's read-only view of the host file system protects it, not permissions.
+    """A world-writable folder with a world-writable file: permissions do not protect it, only the
+    sandbox's private file system does (in the namespaced modes the program cannot even see it).
     """
     (REPO / "build").mkdir(exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="sandbox-canary-", dir=REPO / "build"))

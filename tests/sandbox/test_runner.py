@@ -89,9 +89,10 @@ facts = {
     "env": sorted(os.environ), "proc": os.listdir("/proc"), "tmp_owner": os.stat("/tmp").st_uid,
     "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0], "as": resource.getrlimit(resource.RLIMIT_AS)[0],
     "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "prefix": sys.prefix, "pid": os.getpid(),
+    "root": sorted(os.listdir("/")), "etc": sorted(os.listdir("/etc")),
 }
 writable = []
-for path in ("/tmp/a", "/var/tmp/b", "/dev/shm/c", "/tmp/.python/d", "/etc/e", "/usr/f", "/g"):
+for path in ("/tmp/a", "/var/tmp/b", "/dev/shm/c", "/python/d", "/etc/e", "/usr/f", "/g", "/proc/h"):
     try:
         open(path, "w").write("x")
         writable.append(path)
@@ -113,9 +114,14 @@ def test_view_from_inside_is_minimal_and_private(cfg):
         pytest.skip("no namespaces here: the private view does not exist (docs/security.md)")
     expected_uid = 65534 if os.geteuid() == 0 else os.getuid()
     assert (facts["uid"], facts["tmp_owner"]) == (expected_uid, expected_uid)
-    assert facts["cwd"] == "/tmp" and facts["prefix"] == "/tmp/.python"
+    assert facts["cwd"] == "/tmp" and facts["prefix"] == "/python"
     assert facts["proc"] == [] and facts["pid"] == 1  # an empty /proc; init of its own PID namespace
-    assert facts["writable"] == ["/tmp/a", "/var/tmp/b", "/dev/shm/c"]  # one tmpfs, everything else read-only
+    assert facts["writable"] == ["/tmp/a", "/var/tmp/b", "/dev/shm/c"]  # one tmpfs, the rest read-only
+    # a minimal root: system folders, the interpreter, a few /etc files; no /home, /root, /work, /sys ...
+    allowed = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "python", "sbin", "tmp", "usr"}
+    assert set(facts["root"]) <= allowed | {"var"}
+    assert set(facts["etc"]) <= {"ld.so.cache", "ld.so.conf", "localtime", "passwd", "group", "nsswitch.conf",
+                                 "hosts"}
     if result.isolation == "userns":
         assert facts["nproc"] == cfg.max_processes  # counted per user namespace, not per uid
 

@@ -5,10 +5,10 @@ in a new session, with a scrubbed environment. It is trusted code and never runs
 
 1. enters new user/PID/network/IPC/UTS namespaces (mode ``userns``; ``namespaces`` skips the user
    namespace and needs real root; ``none`` enters nothing — docs/security.md §Modes);
-2. forks the sandbox init (pid 1 of the new PID namespace), which makes a private, read-only view of
-   the file system with a size-limited tmpfs on /tmp, /var/tmp and /dev/shm, an empty /proc, and the
-   Python installation bound read-only at /tmp/.python; drops to the sandbox uid/gid with no
-   supplementary groups, sets rlimits and no_new_privs, and execs the harness (``harness.py``);
+2. forks the sandbox init (pid 1 of the new PID namespace), which builds a minimal root file system
+   in a private mount namespace (read-only system folders and interpreter, a size-limited tmpfs at
+   /tmp, an empty /proc, nothing else of the host) and chroots into it; drops to the sandbox uid/gid
+   with no supplementary groups, sets rlimits and no_new_privs, and execs the harness (``harness.py``);
 3. waits for it with the wall-clock timeout, SIGKILLs it on expiry (pid 1 dying makes the kernel kill
    every process of the namespace), and writes one JSON report line to the control fd.
 
@@ -28,10 +28,13 @@ import time
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 4096, 8192, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 0x1
-INSIDE_PYTHON = "/tmp/.python"  # where the interpreter's prefix is bound inside the sandbox
+INSIDE_PYTHON = "/python"  # where the interpreter's prefix is bound inside the sandbox
+ROOT_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "localtime", "passwd", "group", "nsswitch.conf", "hosts")
+DEV_FILES = ("null", "zero", "full", "random", "urandom")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -129,20 +132,50 @@ def _drop_privileges(uid, gid):
     os.setresuid(uid, uid, uid)
 
 
-def _private_filesystem(spec, prefix_fd):
-    """Finish the private mount namespace: read-only everywhere except a fresh tmpfs; empty /proc."""
-    _readonly_tree("/")
-    opts = f"size={spec['tmpfs_mb']}m,nr_inodes=4096,mode=0700,uid={spec['uid']},gid={spec['gid']}"
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts)
-    for alias in ("/var/tmp", "/dev/shm"):
-        if os.path.isdir(alias):
-            _mount("/tmp", alias, None, MS_BIND)
-    os.mkdir(INSIDE_PYTHON, 0o755)
-    # Bound through an fd opened before the uid drop: the prefix may sit under a private directory
-    # (e.g. /root/.pyenv) that the sandbox uid cannot traverse. The bind inherits read-only.
-    _mount(f"/proc/self/fd/{prefix_fd}", INSIDE_PYTHON, None, MS_BIND | MS_REC)
+def _populate(path, source, bind):
+    """Recreate ``source`` at ``path``: the same symlink, or a bind mount of the file or folder."""
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), path)
+    elif os.path.isdir(source):
+        os.mkdir(path, 0o755)
+        if bind:
+            _mount(source, path, None, MS_BIND | MS_REC)
+    elif os.path.exists(source):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+        _mount(source, path, None, MS_BIND)
+
+
+def _minimal_root(spec, prefix_fd):
+    """Build the sandbox's whole file system on a fresh tmpfs and chroot into it.
+
+    Read-only: the system folders (``ROOT_DIRS``), a few ``/etc`` files, the null/zero/random
+    devices and the interpreter's prefix at /python. Writable: a size-limited tmpfs at /tmp (also
+    /var/tmp and /dev/shm). /proc is an empty folder. Nothing else of the host is visible.
+    """
+    root = "/tmp"  # staging mount point; moved onto / below
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=1024,mode=0755")
+    for name in ROOT_DIRS:
+        _populate(f"{root}/{name}", f"/{name}", bind=True)
+    for folder in ("etc", "dev", "proc", "tmp", "var"):
+        os.mkdir(f"{root}/{folder}", 0o755)
+    for name in ETC_FILES:
+        if os.path.isfile(f"/etc/{name}"):
+            _populate(f"{root}/etc/{name}", f"/etc/{name}", bind=True)
+    for name in DEV_FILES:
+        _populate(f"{root}/dev/{name}", f"/dev/{name}", bind=True)
+    os.symlink("/tmp", f"{root}/dev/shm")
+    os.symlink("/tmp", f"{root}/var/tmp")
+    os.mkdir(f"{root}{INSIDE_PYTHON}", 0o755)
+    # Bound through an fd opened before the uid drop: the prefix may sit under a folder (e.g.
+    # /root/.pyenv) that the sandbox uid cannot traverse.
+    _mount(f"/proc/self/fd/{prefix_fd}", f"{root}{INSIDE_PYTHON}", None, MS_BIND | MS_REC)
     os.close(prefix_fd)
-    _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+    _readonly_tree(root)
+    opts = f"size={spec['tmpfs_mb']}m,nr_inodes=4096,mode=0700,uid={spec['uid']},gid={spec['gid']}"
+    _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts)
+    os.chdir(root)
+    _mount(root, "/", None, MS_MOVE)
+    os.chroot(".")  # the candidate has no capabilities left to chroot again, and no /proc
     os.chdir("/tmp")
 
 
@@ -159,7 +192,7 @@ def _sandbox_init(spec, alive_r, err_w):
         if mode == "userns" and spec["is_root"]:
             _drop_privileges(uid, gid)  # keeps the capabilities of the new user namespace
         if mode != "none":
-            _private_filesystem(spec, prefix_fd)
+            _minimal_root(spec, prefix_fd)
         else:
             os.chdir(spec["workdir"])
         if spec["is_root"] and mode != "userns":

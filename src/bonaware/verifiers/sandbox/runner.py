@@ -30,7 +30,7 @@ from typing import Literal
 
 from bonaware.errors import BonawareError
 
-INSIDE_PYTHON = "/tmp/.python"  # must match launcher.INSIDE_PYTHON
+INSIDE_PYTHON = "/python"  # must match launcher.INSIDE_PYTHON
 STATUSES = ("passed", "failed", "error", "timeout", "oom", "sandbox_error")
 _HERE = Path(__file__).resolve().parent
 
