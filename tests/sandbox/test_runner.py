@@ -90,6 +90,8 @@ facts = {
     "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0], "as": resource.getrlimit(resource.RLIMIT_AS)[0],
     "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0], "prefix": sys.prefix, "pid": os.getpid(),
     "root": sorted(os.listdir("/")), "etc": sorted(os.listdir("/etc")),
+    "read_only": [p for p in ("/", "/usr", "/python", "/etc/passwd", "/dev/null", "/tmp")
+                  if os.statvfs(p).f_flag & os.ST_RDONLY],
 }
 writable = []
 for path in ("/tmp/a", "/var/tmp/b", "/dev/shm/c", "/python/d", "/etc/e", "/usr/f", "/g", "/proc/h"):
@@ -117,6 +119,7 @@ def test_view_from_inside_is_minimal_and_private(cfg):
     assert facts["cwd"] == "/tmp" and facts["prefix"] == "/python"
     assert facts["proc"] == [] and facts["pid"] == 1  # an empty /proc; init of its own PID namespace
     assert facts["writable"] == ["/tmp/a", "/var/tmp/b", "/dev/shm/c"]  # one tmpfs, the rest read-only
+    assert facts["read_only"] == ["/", "/usr", "/python", "/etc/passwd", "/dev/null"]  # mount flags
     # a minimal root: system folders, the interpreter, a few /etc files; no /home, /root, /work, /sys ...
     allowed = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "python", "sbin", "tmp", "usr"}
     assert set(facts["root"]) <= allowed | {"var"}
