@@ -72,8 +72,9 @@ NON_ROOT_SCRIPT = dedent("""
     canary = sys.argv[1]
     attack = f"open({canary!r} + '/canary.txt', 'w').write('pwned')"
     report = {"uid": os.getuid(), "mode": isolation_mode(), "runs": {}}
+    read_only = "import os\nassert all(os.statvfs(p).f_flag & os.ST_RDONLY for p in ('/', '/usr', '/python'))"
     programs = {"pass": "assert 1 == 1", "fail": "assert 1 == 2", "fork bomb": FORK_BOMB, "canary": attack,
-                "forgery": [FORGERY, FAILING_TESTS]}
+                "forgery": [FORGERY, FAILING_TESTS], "read-only": read_only}
     for name, program in programs.items():
         result = run_program(program, timeout=1.0)
         report["runs"][name] = [result.status, result.detail]
@@ -97,7 +98,7 @@ def test_non_root_user_gets_user_namespaces_and_a_read_only_host(canary):
     assert report["uid"] == 65534 and report["mode"] == "userns"
     statuses = {name: status for name, (status, _) in report["runs"].items()}
     assert statuses == {"pass": "passed", "fail": "failed", "fork bomb": "timeout", "canary": "error",
-                        "forgery": "error"}, report
+                        "forgery": "error", "read-only": "passed"}, report
     assert (canary / "canary.txt").read_text() == "intact"
 
 
