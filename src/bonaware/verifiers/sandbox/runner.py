@@ -99,7 +99,7 @@ class SandboxResult:
 
     status: str
     detail: str = ""
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # from the harness's exec to its end (the parent's total if it never started)
     cpu_s: float = 0.0
     max_rss_mb: float = 0.0
     exit_code: int | None = None
@@ -223,40 +223,42 @@ def _spec(cfg: SandboxConfig, mode: str, python: str, run_id: str, workdir: str 
 
 
 def _execute(units: list[tuple[str, str]], cfg: SandboxConfig, mode: str, python: str) -> SandboxResult:
+    """One sandbox: start the launcher, hand it the token and job, collect its reports, clean up."""
     run_id = uuid.uuid4().hex[:16]
     token = secrets.token_hex(16).encode()
-    workdir = None
-    if mode == "none":  # namespaced modes get a tmpfs instead, created inside the sandbox
-        workdir = tempfile.mkdtemp(prefix="bonaware-sbx-")
-        uid, gid = _ids(cfg)
-        if os.geteuid() == 0:
-            os.chown(workdir, uid, gid)
-    report_r, report_w = os.pipe()
-    ctl_r, ctl_w = os.pipe()
-    spec = _spec(cfg, mode, python, run_id, workdir)
-    spec["ctl_fd"] = ctl_w
-    job = {"units": units, "report_fd": report_w, "audit_hook": cfg.harden, "nondumpable": cfg.harden,
-           "stack_mb": cfg.stack_mb}
-    out = subprocess.PIPE if cfg.capture_output else subprocess.DEVNULL
-    started = time.monotonic()
-    proc = None
+    # the namespaced modes get a tmpfs instead, made inside the sandbox
+    workdir = tempfile.mkdtemp(prefix="bonaware-sbx-") if mode == "none" else None
+    proc, fds, started = None, [], time.monotonic()
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", "-c", _source("launcher.py"), json.dumps(spec)],
-            stdin=subprocess.PIPE, stdout=out, stderr=out, pass_fds=(report_w, ctl_w), start_new_session=True,
-            cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
-        os.close(report_w)
-        os.close(ctl_w)
-        report_w = ctl_w = -1
+        spec = _spec(cfg, mode, python, run_id, workdir)
+        if workdir is not None and os.geteuid() == 0:
+            os.chown(workdir, spec["uid"], spec["gid"])
+        report_r, report_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        fds += [report_r, report_w, ctl_r, ctl_w]
+        spec["ctl_fd"] = ctl_w
+        job = {"units": units, "report_fd": report_w, "audit_hook": cfg.harden, "nondumpable": cfg.harden,
+               "stack_mb": cfg.stack_mb}
+        out = subprocess.PIPE if cfg.capture_output else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", "-c", _source("launcher.py"), json.dumps(spec)],
+                stdin=subprocess.PIPE, stdout=out, stderr=out, pass_fds=(report_w, ctl_w),
+                start_new_session=True, cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+        except OSError as exc:  # e.g. EAGAIN under load: not the program's fault
+            return SandboxResult("sandbox_error", f"cannot start the launcher: {exc}", isolation=mode,
+                                 run_id=run_id)
+        for fd in (report_w, ctl_w):  # only the sandbox may hold the write ends, so EOF means it is gone
+            os.close(fd)
+            fds.remove(fd)
         streams = _communicate(proc, token + b"\n" + json.dumps(job).encode(), report_r, ctl_r,
                                started + cfg.timeout + cfg.grace_s, cfg.max_output_bytes)
     finally:
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the launcher's death kills the sandbox (PDEATHSIG)
             proc.wait()
-        for fd in (report_r, report_w, ctl_r, ctl_w):
-            if fd >= 0:
-                os.close(fd)
+        for fd in fds:
+            os.close(fd)
         if workdir is not None:
             _remove_tree(workdir)
     return _result(streams, token, cfg, mode, run_id, time.monotonic() - started)
