@@ -158,6 +158,11 @@ def test_bad_config_is_a_clear_error(overrides, message):
         run_program("pass", **overrides)
 
 
+def test_unknown_option_is_a_clear_error():
+    with pytest.raises(BonawareError, match="unknown option\\(s\\) time_limit"):
+        run_program("pass", time_limit=3)
+
+
 def test_bad_program_is_a_clear_error():
     with pytest.raises(BonawareError, match="program must be a str"):
         run_program([1, 2])

@@ -174,6 +174,10 @@ def run_program(program: str | Sequence[str], config: SandboxConfig | None = Non
     It passes iff every unit runs to the end without an exception. ``overrides`` set fields of
     ``config`` (e.g. ``run_program(src, timeout=1.0)``). Thread-safe; each call is one sandbox.
     """
+    unknown = sorted(set(overrides) - set(SandboxConfig.__dataclass_fields__))
+    if unknown:
+        raise BonawareError(f"run_program: unknown option(s) {', '.join(unknown)}; "
+                            f"known: {', '.join(SandboxConfig.__dataclass_fields__)}")
     cfg = replace(config or SandboxConfig(), **overrides)
     cfg.validate()
     units = _units(program)
