@@ -54,13 +54,14 @@ def test_mbpp_completions_run_setup_then_code_then_asserts(verifier):
                    "```\ndef add(a, b):\n  return a+b\n```"]
     assert [v.correct for v in verifier.score([MBPP], [completions])[0]] == [True, False, True]
     tests = "assert add(2, 3) == 5\nassert add(-1, 1) == OFFSET"
-    assert build_program(MBPP, "x") == ["OFFSET = 0", "x", tests]
+    assert build_program(MBPP, "x") == (["OFFSET = 0", "x"], [tests])
 
 
 def test_explicit_format_wins_over_detection():
     problem = Problem("p", "", "", {"format": "mbpp", "test_list": ["assert f() == 1"], "test": "ignored",
                                     "entry_point": "f"})
-    assert build_program(problem, "def f():\n    return 1") == ["def f():\n    return 1", "assert f() == 1"]
+    code = "def f():\n    return 1"
+    assert build_program(problem, code) == ([code], ["assert f() == 1"])
 
 
 def test_extract_code_takes_the_first_fenced_block_or_everything():

