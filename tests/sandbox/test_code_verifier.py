@@ -118,6 +118,8 @@ def test_malformed_calls_are_clear_errors(verifier):
         verifier.score([HUMANEVAL], [[], []])
     with pytest.raises(BonawareError, match=r"completions\[0\] must be a list of str"):
         verifier.score([HUMANEVAL], ["    return a + b\n"])
+    with pytest.raises(BonawareError, match="meta\\['timeout'\\] must be a positive number"):
+        verifier.score([Problem("p", HUMANEVAL.prompt, "", {**HUMANEVAL.meta, "timeout": "fast"})], [["x"]])
     with pytest.raises(BonawareError, match="unknown option"):
         CodeVerifier(time_limit=3)
     with pytest.raises(BonawareError, match="workers must be a positive integer"):

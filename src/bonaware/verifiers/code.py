@@ -119,8 +119,8 @@ class CodeVerifier(Verifier):
         key = astuple(self.config)
         if key in _SELF_TESTED:
             return
-        good = run_program("assert sum([1, 2]) == 3", self.config)
-        bad = run_program("assert sum([1, 2]) == 4", self.config)
+        good = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 4")
+        bad = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 5")
         if not (good.passed and bad.status == "failed"):
             raise BonawareError(f"code sandbox self-test failed: a passing program -> {good.status} "
                                 f"{good.detail}; a failing program -> {bad.status} {bad.detail}")
@@ -139,7 +139,10 @@ class CodeVerifier(Verifier):
         for i, (problem, group) in enumerate(zip(problems, completions)):
             if isinstance(group, str) or not all(isinstance(c, str) for c in group):
                 raise BonawareError(f"code verifier: completions[{i}] must be a list of str")
-            timeout = float(problem.meta.get("timeout", self.config.timeout))
+            timeout = problem.meta.get("timeout", self.config.timeout)
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+                raise BonawareError(f"problem {problem.id!r}: meta['timeout'] must be a positive number, "
+                                    f"got {timeout!r}")
             for j, completion in enumerate(group):
                 program, tests = build_program(problem, completion)
                 jobs.setdefault((tuple(program), tuple(tests), timeout), []).append((i, j))
