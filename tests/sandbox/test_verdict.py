@@ -108,6 +108,8 @@ TAMPERING = {
                 raise RuntimeError('no message for you')
         raise Hostile()
     """),
+    "sys.exit(0) before the tests": "import sys\nsys.exit(0)",
+    "os._exit(0) before the tests": "import os\nos._exit(0)",
     "raise SystemExit(0)": "raise SystemExit(0)",
     "raise KeyboardInterrupt": "raise KeyboardInterrupt",
     "fork and pass in the child": "import os\nif os.fork() == 0:\n    pass\nelse:\n    os.wait()",
