@@ -82,8 +82,22 @@ NON_ROOT_SCRIPT = dedent("""
 """)
 
 
+def unprivileged_userns_allowed() -> bool:
+    """False where a sysctl forbids or restricts user namespaces for non-root users."""
+    for path, forbidding in (("/proc/sys/user/max_user_namespaces", "0"),
+                             ("/proc/sys/kernel/unprivileged_userns_clone", "0"),
+                             ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1")):
+        try:
+            if Path(path).read_text().strip() == forbidding:
+                return False
+        except OSError:
+            pass
+    return True
+
+
 @as_root
 @system_python
+@pytest.mark.skipif(not unprivileged_userns_allowed(), reason="user namespaces restricted for non-root users")
 def test_non_root_user_gets_user_namespaces_and_a_read_only_host(canary):
     """The canary belongs to the very uid the program runs as: only the read-only mount saves it."""
     os.chown(canary, 65534, 65534)
