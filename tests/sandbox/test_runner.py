@@ -183,3 +183,16 @@ def test_bad_program_is_a_clear_error():
 def test_unknown_interpreter_is_a_clear_error():
     with pytest.raises(BonawareError, match="python='/nonexistent/python' is not usable"):
         run_program("pass", SandboxConfig(python="/nonexistent/python"))
+
+
+def test_config_is_documented_and_parses_from_the_command_line():
+    from dataclasses import fields
+
+    from bonaware.config import help_of, parse_config
+
+    assert all(help_of(f) for f in fields(SandboxConfig))
+    flags = ["--timeout=1.5", "--isolation=userns", "--cpu_s=none", "--harden=false"]
+    cfg = parse_config(SandboxConfig, flags)
+    assert (cfg.timeout, cfg.isolation, cfg.cpu_s, cfg.harden) == (1.5, "userns", None, False)
+    with pytest.raises(BonawareError, match="isolation"):
+        parse_config(SandboxConfig, ["--isolation=docker"])
