@@ -8,7 +8,7 @@ same (small) set of assumptions about ``transformers`` models:
 * rows of a cache can be gathered with ``batch_select_indices`` (that is how one prefilled prompt
   is shared by its N continuations: gather row i N times instead of recomputing the prompt);
 * the logits are ``lm_head(decoder(x))``, optionally soft-capped (Gemma 2/3), divided by
-  ``logits_scaling`` (Granite) or multiplied by ``logit_scale`` (Cohere) — :func:`head_logits`.
+  ``logits_scaling`` (Granite) or multiplied by ``logit_scale`` (Cohere) — :func:`logit_postprocess`.
 """
 
 from __future__ import annotations
@@ -127,18 +127,29 @@ def decoder_and_head(model: Any) -> tuple[Any, Any]:
     return body, head
 
 
+def logit_postprocess(model: Any) -> tuple[float, float | None]:
+    """``(m, cap)``: the model's logits are ``cap·tanh(m·z / cap)`` of ``z = lm_head(h)`` (``m·z`` if no cap).
+
+    ``m`` folds Cohere's ``logit_scale`` (multiply) and Granite's ``logits_scaling`` (divide);
+    ``cap`` is Gemma 2/3's ``final_logit_softcapping`` (``None``: no capping).
+    """
+    config = unwrap(model).config.get_text_config(decoder=True)
+    multiplier = 1.0
+    if getattr(config, "logit_scale", None) is not None:
+        multiplier *= float(config.logit_scale)
+    if getattr(config, "logits_scaling", None) is not None:
+        multiplier /= float(config.logits_scaling)
+    cap = getattr(config, "final_logit_softcapping", None)
+    return multiplier, None if cap is None else float(cap)
+
+
 def head_logits(model: Any, head: Any, hidden: torch.Tensor) -> torch.Tensor:
     """``lm_head(hidden)`` in (at least) fp32, post-processed exactly as the model's forward does."""
-    config = unwrap(model).config.get_text_config(decoder=True)
     logits = head(hidden)
     logits = logits.to(torch.promote_types(logits.dtype, torch.float32))  # bf16 -> fp32, fp64 stays
-    scale = getattr(config, "logit_scale", None)  # Cohere multiplies
-    if scale is not None:
-        logits = logits * scale
-    scaling = getattr(config, "logits_scaling", None)  # Granite divides
-    if scaling is not None:
-        logits = logits / scaling
-    cap = getattr(config, "final_logit_softcapping", None)  # Gemma 2/3
+    multiplier, cap = logit_postprocess(model)
+    if multiplier != 1.0:
+        logits = logits * multiplier
     if cap is not None:
         logits = torch.tanh(logits / cap) * cap
     return logits

@@ -7,10 +7,14 @@ per-token terms with two savings over the naive ``model(prompt + completion).log
 * **prompt once**: the prompt is run through the decoder once; its KV cache is repeated N times
   along the batch and the N completions are run against it in one batch (gradients flow back
   into the prompt's keys/values, so they equal the naive gradients);
-* **chunked head**: the decoder's hidden states are projected by ``lm_head`` ``chunk_size``
-  positions at a time, in fp32, and reduced to ``logit[target] - logsumexp(logits)`` at once; each
-  chunk runs under ``torch.utils.checkpoint`` so the backward pass recomputes its logits instead of
-  storing them. The full ``[N, T, V]`` fp32 logits tensor never exists, forward or backward.
+* **chunked head**: only real completion positions are scored, ``chunk_size`` of them at a time:
+  ``lm_head`` (in the model's dtype), then fp32 ``logit[target] - logsumexp(logits)``. For a plain
+  ``nn.Linear`` head this is one autograd function whose backward recomputes each chunk's logits
+  into a single buffer, turns it in place into ``∂/∂logits = g·(onehot - softmax)`` and
+  accumulates ``∂W`` in one fp32 buffer (the idea of Liger's fused linear cross-entropy and of Cut
+  Cross-Entropy, written for CPU/any device). Any other head (e.g. LoRA on ``lm_head``) runs each
+  chunk under ``torch.utils.checkpoint``. Either way the ``[N, T, V]`` logits never exist, forward
+  or backward: peak extra memory is about one ``[chunk_size, V]`` fp32 buffer plus ``∂W``.
 
 :func:`naive_sequence_logprobs` is the textbook full-sequence computation, kept as the reference
 the tests and ``benchmarks/bench_logprobs.py`` compare against.
@@ -22,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from bonaware.errors import BonawareError
@@ -33,7 +38,7 @@ def sequence_logprobs(
     prompt_ids: Sequence[int],
     completion_ids_list: Sequence[Sequence[int]],
     *,
-    chunk_size: int = 128,
+    chunk_size: int = 256,
     temperature: float = 1.0,
 ) -> torch.Tensor:
     """Per-token log-probabilities of each completion given one prompt.
@@ -42,14 +47,14 @@ def sequence_logprobs(
         model: a ``transformers`` causal LM (PEFT-wrapped or not); its train/eval mode is left alone.
         prompt_ids: the prompt's token ids (at least one).
         completion_ids_list: N completions (token-id lists, lengths may differ, may be empty).
-        chunk_size: positions projected through ``lm_head`` at a time; peak logits memory is
-            ``N · chunk_size · vocab · 4`` bytes.
+        chunk_size: completion tokens (over all N completions) scored per ``lm_head`` chunk; the
+            logits buffer is ``chunk_size · vocab · 4`` bytes (50 MB at 256 × 49k).
         temperature: score under π_T, i.e. ``log_softmax(logits / temperature)`` (training at T′).
 
     Returns:
-        ``[N, T_max]`` fp32 tensor; entry ``[j, t]`` is log π_T(y_jt | x, y_j<t) and is 0 past the
-        end of completion j, so ``.sum(-1)`` is the sequence log-probability. It carries gradients
-        when grad mode is on.
+        ``[N, T_max]`` fp32 tensor (fp64 for a fp64 model); entry ``[j, t]`` is
+        log π_T(y_jt | x, y_j<t) and is 0 past the end of completion j, so ``.sum(-1)`` is the
+        sequence log-probability. It carries gradients when grad mode is on.
 
     With Hugging Face gradient checkpointing active (training mode), ``transformers`` refuses KV
     caches, so the prompt is then recomputed with each completion (the head is still chunked).
@@ -76,10 +81,11 @@ def sequence_logprobs(
         hidden = _hidden_recompute_prompt(body, prompt, targets, tmask)
     else:
         hidden = _hidden_shared_prompt(model, body, prompt, targets, tmask)
-    return (
-        chunked_token_logprobs(model, head, hidden, targets, chunk_size=chunk_size, temperature=temperature)
-        * tmask
+    real = tmask.bool()  # score real positions only: padding costs no head compute
+    lp = token_logprobs(
+        model, head, hidden[real], targets[real], chunk_size=chunk_size, temperature=temperature
     )
+    return torch.zeros((n, t_max), dtype=lp.dtype, device=device).index_put((real,), lp)
 
 
 def _hidden_shared_prompt(
@@ -128,33 +134,96 @@ def _hidden_recompute_prompt(
     return hidden[:, len(prompt) - 1 :]
 
 
-def chunked_token_logprobs(
+def token_logprobs(
     model: Any,
     head: Any,
     hidden: torch.Tensor,
     targets: torch.Tensor,
     *,
-    chunk_size: int = 128,
+    chunk_size: int = 256,
     temperature: float = 1.0,
 ) -> torch.Tensor:
-    """``log_softmax(head(hidden) / T)[targets]`` for ``hidden [N, T, H]``, chunk by chunk of positions.
+    """``log_softmax(post(head(hidden)) / T)[targets]`` for ``hidden [M, H]``, ``targets [M]``, in chunks.
 
-    Each chunk's fp32 logits live only inside the chunk; with grad enabled the chunk is
-    checkpointed so backward recomputes them rather than keeping all chunks' logits alive.
+    ``post`` is the model's logit post-processing (:func:`hf_model.logit_postprocess`).
     """
-
-    def chunk_fn(h: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
-        logits = hf_model.head_logits(model, head, h) / temperature
-        return logits.gather(-1, tgt[..., None]).squeeze(-1) - logits.logsumexp(-1)
-
+    multiplier, cap = hf_model.logit_postprocess(model)
+    if type(head) is torch.nn.Linear:
+        return _LinearTokenLogprob.apply(
+            hidden, head.weight, head.bias, targets, chunk_size, (multiplier, cap, temperature)
+        )
     pieces = []
-    for s in range(0, hidden.shape[1], chunk_size):
-        h, tgt = hidden[:, s : s + chunk_size], targets[:, s : s + chunk_size]
+    for s in range(0, hidden.shape[0], chunk_size):
+        h, tgt = hidden[s : s + chunk_size], targets[s : s + chunk_size]
         if torch.is_grad_enabled() and h.requires_grad:
-            pieces.append(checkpoint(chunk_fn, h, tgt, use_reentrant=False))
+            pieces.append(checkpoint(_generic_chunk, model, head, h, tgt, temperature, use_reentrant=False))
         else:
-            pieces.append(chunk_fn(h, tgt))
-    return torch.cat(pieces, dim=1)
+            pieces.append(_generic_chunk(model, head, h, tgt, temperature))
+    return torch.cat(pieces)
+
+
+def _generic_chunk(
+    model: Any, head: Any, h: torch.Tensor, tgt: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    logits = hf_model.head_logits(model, head, h) / temperature
+    return logits.gather(-1, tgt[:, None]).squeeze(-1) - logits.logsumexp(-1)
+
+
+def _post(z: torch.Tensor, post: tuple[float, float | None, float], derivative: bool = False):
+    """In place: ``z -> cap·tanh(m·z/cap)/T``; with ``derivative`` also return d(out)/dz (else None)."""
+    multiplier, cap, temperature = post
+    if cap is None:
+        return (z if multiplier == temperature else z.mul_(multiplier / temperature)), None
+    t = z.mul_(multiplier / cap).tanh_()
+    d = t.square().neg_().add_(1.0).mul_(multiplier / temperature) if derivative else None
+    return t.mul_(cap / temperature), d
+
+
+class _LinearTokenLogprob(torch.autograd.Function):
+    """Chunked ``log_softmax(post(h W^T + b))[target]`` whose backward recomputes logits per chunk."""
+
+    @staticmethod
+    def forward(ctx, hidden, weight, bias, targets, chunk_size, post):
+        acc = torch.promote_types(weight.dtype, torch.float32)
+        out = torch.empty(hidden.shape[0], dtype=acc, device=hidden.device)
+        lse = torch.empty_like(out)
+        for s in range(0, hidden.shape[0], chunk_size):
+            y, _ = _post(F.linear(hidden[s : s + chunk_size], weight, bias).to(acc), post)
+            out[s : s + chunk_size] = y.gather(-1, targets[s : s + chunk_size, None]).squeeze(-1)
+            # logsumexp in place (torch.logsumexp would allocate a second [chunk, V] buffer)
+            peak = y.amax(-1, keepdim=True)
+            lse[s : s + chunk_size] = y.sub_(peak).exp_().sum(-1).log_().add_(peak.squeeze(-1))
+        ctx.save_for_backward(hidden, weight, bias, targets, lse)
+        ctx.chunk_size, ctx.post = chunk_size, post
+        return out - lse
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        hidden, weight, bias, targets, lse = ctx.saved_tensors
+        need_h, need_w, need_b = ctx.needs_input_grad[:3]
+        acc = lse.dtype
+        grad_h = torch.empty_like(hidden) if need_h else None
+        grad_w = torch.zeros(weight.shape, dtype=acc, device=weight.device) if need_w else None
+        grad_b = torch.zeros(bias.shape, dtype=acc, device=bias.device) if need_b else None
+        for s in range(0, hidden.shape[0], ctx.chunk_size):
+            h, g = hidden[s : s + ctx.chunk_size], grad_out[s : s + ctx.chunk_size, None].to(acc)
+            y, dy = _post(F.linear(h, weight, bias).to(acc), ctx.post, derivative=True)
+            # one [chunk, V] buffer: logits -> softmax -> g·(onehot - softmax) -> ∂/∂(h W^T + b)
+            dz = y.sub_(lse[s : s + ctx.chunk_size, None]).exp_().mul_(-g)
+            dz.scatter_add_(1, targets[s : s + ctx.chunk_size, None], g)
+            if dy is not None:
+                dz.mul_(dy)
+            elif ctx.post[0] != ctx.post[2]:
+                dz.mul_(ctx.post[0] / ctx.post[2])
+            if need_h:
+                grad_h[s : s + ctx.chunk_size] = dz.to(weight.dtype) @ weight
+            if need_w:
+                grad_w.addmm_(dz.T, h.to(acc))
+            if need_b:
+                grad_b += dz.sum(0)
+        grad_w = grad_w.to(weight.dtype) if need_w else None
+        grad_b = grad_b.to(bias.dtype) if need_b else None
+        return grad_h, grad_w, grad_b, None, None, None
 
 
 def naive_sequence_logprobs(
