@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -47,6 +48,15 @@ def _status(field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024.0
     raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def cpu_s() -> float:
+    """User + system CPU seconds used by this process so far (all threads).
+
+    On a shared machine this is steadier than wall time: a descheduled process accrues none.
+    """
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rss_mb() -> float:
