@@ -106,6 +106,14 @@ def test_logits_exist_only_chunk_by_chunk_in_forward_and_backward(llama, monkeyp
     assert rows and max(rows) == 4 and sum(rows) >= 2 * n_tokens
 
 
+def test_bf16_model_scores_in_fp32_close_to_naive(llama):
+    model = copy.deepcopy(llama).to(torch.bfloat16)
+    ours, grads = _grads(model, lambda: sequence_logprobs(model, PROMPT, COMPLETIONS, chunk_size=3))
+    ref, _ = _grads(model, lambda: naive_sequence_logprobs(model, PROMPT, COMPLETIONS))
+    assert ours.dtype == torch.float32 and grads["lm_head.weight"].dtype == torch.bfloat16
+    assert torch.allclose(ours, ref, atol=0.02, rtol=0)  # bf16 decoder: rounding may differ with the layout
+
+
 def test_empty_completion_scores_zero(llama):
     with torch.no_grad():
         lp = sequence_logprobs(llama, PROMPT, [[], [11, 12]])
