@@ -17,6 +17,8 @@ from bonaware.errors import BonawareError
 
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("bonaware.cli.demo", "the main job: base vs BoN-unaware vs BoN-aware fine-tuning, Bo-N/pass@N report"),
+    "train": ("bonaware.cli.train", "fine-tune a policy with any registered method (BoN-aware or baseline)"),
     "toy": ("bonaware.cli.toy", "exact tabular demo: every objective on categorical policies, in seconds"),
     "verify": ("bonaware.cli.verify", "score completions (JSONL) with a verifier: adds correct/score/status"),
     "tasks": ("bonaware.cli.tasks", "list tasks with their split sizes, kind and default verifier"),

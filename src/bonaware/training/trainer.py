@@ -128,7 +128,7 @@ class Trainer:
         self.oracle = get_verifier("oracle", self.task)
         self.verifier = (get_verifier(cfg.verifier, self.task, **parse_kv(cfg.verifier_args, "--verifier_args"))
                          if self.spec.scores == "verifier" else None)
-        self.sampler = HFSampler(self.model, self.tok)
+        self.sampler = HFSampler(self.model, self.tok, show_progress=False)
 
         self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         warm = max(1, cfg.warmup_steps)
