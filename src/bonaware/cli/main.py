@@ -18,6 +18,8 @@ from bonaware.errors import BonawareError
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "toy": ("bonaware.cli.toy", "exact tabular demo: every objective on categorical policies, in seconds"),
+    "verify": ("bonaware.cli.verify", "score completions (JSONL) with a verifier: adds correct/score/status"),
+    "tasks": ("bonaware.cli.tasks", "list tasks with their split sizes, kind and default verifier"),
 }
 
 

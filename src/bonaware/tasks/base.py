@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bonaware.errors import unknown_name
+from bonaware.errors import BonawareError, unknown_name
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,12 @@ class Task:
     kind: Literal["math", "code"] = "math"
     #: the verifier that judges this task's completions by default
     default_verifier: str = "math"
+    #: ``"number"`` when every answer is a plain number compared exactly (verifiers then skip
+    #: math-verify), ``"math"`` for LaTeX answers (math-verify), ``"code"`` for programs
+    answer_type: Literal["number", "math", "code"] = "math"
 
-    def problems(self, split: Literal["train", "test"] = "test", n: int | None = None, seed: int = 0) -> list[Problem]:
+    def problems(self, split: Literal["train", "test"] = "test", n: int | None = None,
+                 seed: int = 0) -> list[Problem]:
         """The problems of ``split`` (at most ``n``, a seeded choice when ``n`` is smaller)."""
         raise NotImplementedError
 
@@ -58,13 +62,32 @@ class Task:
         """The user message for ``problem`` (no chat template)."""
         return problem.prompt
 
+    def stop_sequences(self, tokenizer: Any = None) -> list[str]:
+        """Strings that end a completion for the prompt :meth:`format_prompt` gives ``tokenizer``
+        (besides EOS); e.g. ``["\\n"]`` for arith's plain format. Samplers should stop on them."""
+        return []
+
     def extract_answer(self, completion: str) -> str | None:
         """The final answer in ``completion`` (None when there is none)."""
         raise NotImplementedError
 
-    def expert_solution(self, problem: Problem) -> str | None:
-        """A correct completion for ``problem`` (expert data for SFT), or None if unavailable."""
+    def expert_solution(self, problem: Problem, tokenizer: Any = None) -> str | None:
+        """A correct completion for ``problem`` (expert data for SFT), or None if unavailable.
+
+        ``tokenizer`` is the one given to :meth:`format_prompt`, for tasks whose completion format
+        depends on it (``arith``: plain vs chat); other tasks ignore it.
+        """
         return None
+
+    def get_problem(self, problem_id: str) -> Problem:
+        """The problem with id ``problem_id`` from either split (``BonawareError`` if there is none)."""
+        index = getattr(self, "_id_index", None)
+        if index is None:
+            index = {p.id: p for split in ("train", "test") for p in self.problems(split)}
+            self._id_index = index
+        if problem_id not in index:
+            raise BonawareError(f"task {self.name!r} has no problem with id {problem_id!r}")
+        return index[problem_id]
 
 
 _TASKS: dict[str, Callable[..., Task]] = {}
@@ -80,8 +103,23 @@ def register_task(name: str) -> Callable[[Callable[..., Task]], Callable[..., Ta
     return deco
 
 
+def _import_task_modules() -> None:
+    # Task modules register themselves on import; importing them all here means a new module under
+    # bonaware/tasks/ is found without editing any list (they import heavy libraries lazily).
+    import importlib
+    import pkgutil
+
+    import bonaware.tasks as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in ("base", "answers"):
+            importlib.import_module(f"bonaware.tasks.{info.name}")
+
+
 def get_task(name: str, **kwargs: Any) -> Task:
     """Build the task registered as ``name`` (clear error listing the names for an unknown one)."""
+    if name not in _TASKS:
+        _import_task_modules()
     if name not in _TASKS:
         raise unknown_name("task", name, _TASKS)
     return _TASKS[name](**kwargs)
@@ -89,4 +127,5 @@ def get_task(name: str, **kwargs: Any) -> Task:
 
 def list_tasks() -> list[str]:
     """Names of all registered tasks."""
+    _import_task_modules()
     return sorted(_TASKS)

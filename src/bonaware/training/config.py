@@ -25,6 +25,8 @@ class TrainConfig:
     task: str = _f("arith", "training task name (see `bonaware tasks`)")
     task_args: str = _f("", "task options as comma-separated key=value pairs, e.g. 'families=add1,n_train=2000'")
     method: str = _f("bon_rlb_p", "training method (see `bonaware train --list-methods`)")
+    objective_args: str = _f("", "extra objective parameters as key=value pairs, overriding the method's, e.g. "
+                             "'apply_to=all' (BoN-RLB weights on every sample instead of the BoN sample)")
     verifier: str = _f("noisy", "verifier that ranks samples (r) for verifier-based methods: noisy, oracle, math, "
                        "code, learned")
     verifier_args: str = _f("target_auc=0.85", "verifier options as comma-separated key=value pairs")

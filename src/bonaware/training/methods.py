@@ -70,8 +70,9 @@ register_method("sft", MethodSpec("sft", "supervised fine-tuning on expert solut
 register_method("star", MethodSpec("star", "STaR: clone the correct samples", min_samples=1))
 register_method("rl_s", MethodSpec("reinforce", "REINFORCE with value baseline on the environment reward R",
                                    value_target="mean"))
-register_method("rl_v", MethodSpec("reinforce", "REINFORCE with value baseline on the verifier score r (RLAIF)",
-                                   scores="verifier", value_target="mean", params={"use_scores": True}))
+register_method("rl_v", MethodSpec("reinforce", "REINFORCE on the verifier score r (RLAIF), leave-one-out batch "
+                                   "mean baseline", scores="verifier",
+                                   params={"reward": "scores", "baseline": "batch_mean"}))
 register_method("rl", MethodSpec("reinforce", "alias of rl_s: REINFORCE on R with value baseline",
                                  value_target="mean"))
 register_method("grpo", MethodSpec("grpo", "GRPO: group-normalised advantages (R - mean)/std", min_samples=2))
@@ -81,9 +82,9 @@ register_method("dr_grpo", MethodSpec("dr_grpo", "Dr.GRPO: group mean-centred ad
 # --- the paper's BoN-aware methods (paper.md §3) -------------------------------------------------
 register_method("bon_sft", MethodSpec("bon_sft", "BoN-SFT (Lemma 1): BoN-aware imitation of expert data",
                                       scores="verifier", expert=True, params={"N": "N"}, min_samples=2))
-register_method("bon_rl_v", MethodSpec("bon_rl", "BoN-RL-V (Lemma 2): REINFORCE on the verifier-selected BoN sample",
+register_method("bon_rl_v", MethodSpec("bon_rl_v", "BoN-RL-V (Lemma 2): REINFORCE on the verifier-selected BoN sample",
                                        scores="verifier", value_target="bon", min_samples=2))
-register_method("bon_rl_s", MethodSpec("bon_rl", "BoN-RL-S (Lemma 2): REINFORCE on the reward-selected BoN sample",
+register_method("bon_rl_s", MethodSpec("bon_rl_s", "BoN-RL-S (Lemma 2): REINFORCE on the reward-selected BoN sample",
                                        scores="reward", value_target="bon", min_samples=2))
 register_method("bon_rlb", MethodSpec("bon_rlb", "BoN-RLB (Lemma 3): closed-form g+/g- weights, binary reward",
                                       params={"N": "N"}, value_target="mean", min_samples=2))
@@ -92,9 +93,9 @@ register_method("bon_rlb_p", MethodSpec("bon_rlb_p", "BoN-RLB(P) (Corollary 4): 
 
 # --- beyond the paper: exact unbiased gradients (prior-art.md §2.2) -------------------------------
 register_method("pass_at_k", MethodSpec("pass_at_k", "exact unbiased gradient of pass@k (leave-one-out baseline)",
-                                        params={"k": "N", "baseline": "loo"}, min_samples=2))
+                                        params={"k": "N", "baseline": "loo-1"}, min_samples=2))
 register_method("bon_at_k", MethodSpec("bon_at_k", "exact unbiased gradient of BoN@k with the verifier",
-                                       scores="verifier", params={"k": "N", "baseline": "loo"}, min_samples=2))
+                                       scores="verifier", params={"k": "N", "baseline": "loo-1"}, min_samples=2))
 
 # --- distillation baselines (paper.md §4, App. D.3.4): samples from the frozen base policy ---------
 register_method("base_bon_sft", MethodSpec("base_bon_sft", "distil the verifier-best of the base model's samples",

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bonaware.objectives import GroupBatch, get_objective
 from tqdm.auto import trange
 
 from bonaware.errors import BonawareError
 from bonaware.io import write_json_atomic
+from bonaware.objectives import GroupBatch, get_objective
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
 from bonaware.training.logger import RunLogger
@@ -81,7 +81,8 @@ class ParamSnapshot:
 
 def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
     """Objective parameters with the placeholder ``"N"`` replaced by the configured target N."""
-    return {k: (cfg.target_n if v == "N" else v) for k, v in spec.params.items()}
+    params = {k: (cfg.target_n if v == "N" else v) for k, v in spec.params.items()}
+    return {**params, **parse_kv(cfg.objective_args, "--objective_args")}
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -196,7 +197,7 @@ class Trainer:
 
         cfg = self.cfg
         params = SamplingParams(n=cfg.n_prime, temperature=cfg.temperature, top_p=cfg.top_p,
-                                max_new_tokens=cfg.max_new_tokens, stop=list(getattr(self.task, "stop", []) or []),
+                                max_new_tokens=cfg.max_new_tokens, stop=list(self.task.stop_sequences(self.tok)),
                                 seed=_step_seed(cfg.seed, self.step))
         with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
             return self.sampler.sample(prompts, params)
@@ -209,8 +210,7 @@ class Trainer:
         return R, r
 
     def _value_inputs(self, prompts: list[str]) -> torch.Tensor:
-        enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-        return prompt_features(self.model, enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device))
+        return prompt_features(self.model, self.sampler.encode(prompts), self.sampler.pad_id)
 
     def train_step(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """One optimiser step; returns (scalar metrics, histograms)."""
@@ -228,7 +228,7 @@ class Trainer:
 
         expert_ids = expert_scores = None
         if spec.expert:
-            expert_texts = [self.task.expert_solution(p) for p in problems]
+            expert_texts = [self.task.expert_solution(p, self.tok) for p in problems]
             if any(e is None for e in expert_texts):
                 raise BonawareError(f"task {cfg.task!r} has no expert solutions; --method={cfg.method} needs them")
             expert_ids = [self._encode_completion(e) for e in expert_texts]
@@ -334,11 +334,15 @@ class Trainer:
         return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
 
     def _encode_prompt(self, prompt: str) -> list[int]:
-        return self.tok(prompt, add_special_tokens=False)["input_ids"]
+        return self.sampler.encode([prompt])[0]  # exactly the ids the sampler conditioned on
 
     def _encode_completion(self, text: str) -> list[int]:
+        """Expert text → token ids ending the way sampled completions end (stop string or EOS)."""
         ids = self.tok(text, add_special_tokens=False)["input_ids"]
-        return ids + ([self.tok.eos_token_id] if self.tok.eos_token_id is not None else [])
+        ends_with_stop = any(text.endswith(s) for s in self.task.stop_sequences(self.tok))
+        if not ends_with_stop and self.tok.eos_token_id is not None:
+            ids = ids + [self.tok.eos_token_id]
+        return ids
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> Path:

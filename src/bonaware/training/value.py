@@ -27,7 +27,15 @@ class ValueHead(nn.Module):
 
 
 @torch.no_grad()
-def prompt_features(model, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Last-layer hidden state at each prompt's final (non-pad) token. Prompts are left-padded."""
-    out = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+def prompt_features(model, prompt_ids: list[list[int]], pad_id: int) -> torch.Tensor:
+    """Last-layer hidden state at each prompt's final token, [B, H] (prompts left-padded together)."""
+    device = next(model.parameters()).device
+    width = max(len(p) for p in prompt_ids)
+    ids = torch.full((len(prompt_ids), width), pad_id, dtype=torch.long, device=device)
+    mask = torch.zeros_like(ids)
+    for i, p in enumerate(prompt_ids):
+        ids[i, width - len(p):] = torch.tensor(p, device=device)
+        mask[i, width - len(p):] = 1
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=position_ids, output_hidden_states=True)
     return out.hidden_states[-1][:, -1, :].detach()

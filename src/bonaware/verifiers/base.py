@@ -60,8 +60,33 @@ def register_verifier(name: str) -> Callable[[Callable[..., Verifier]], Callable
     return deco
 
 
+def _import_verifier_modules(name: str | None = None) -> None:
+    # Verifier modules register themselves on import. A verifier named ``x`` lives in
+    # ``bonaware/verifiers/x.py`` (oracle, math, noisy, code, learned), so a new one needs no edit
+    # here; with no name, every module is imported (for listing).
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import bonaware.verifiers as package
+
+    if name is not None and name.isidentifier() and importlib.util.find_spec(f"bonaware.verifiers.{name}"):
+        importlib.import_module(f"bonaware.verifiers.{name}")
+        return
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name not in _HELPER_MODULES:
+            importlib.import_module(f"bonaware.verifiers.{info.name}")
+
+
+_HELPER_MODULES = {"base", "metrics", "pool"}
+
+
 def get_verifier(name: str, task: Task | None = None, **kwargs: Any) -> Verifier:
-    """Build the verifier registered as ``name`` for ``task``."""
+    """Build the verifier registered as ``name`` for ``task`` (``kwargs`` go to its constructor)."""
+    if name not in _VERIFIERS:
+        _import_verifier_modules(name)
+    if name not in _VERIFIERS:
+        _import_verifier_modules()
     if name not in _VERIFIERS:
         raise unknown_name("verifier", name, _VERIFIERS)
     return _VERIFIERS[name](task=task, **kwargs)
@@ -69,4 +94,5 @@ def get_verifier(name: str, task: Task | None = None, **kwargs: Any) -> Verifier
 
 def list_verifiers() -> list[str]:
     """Names of all registered verifiers."""
+    _import_verifier_modules()
     return sorted(_VERIFIERS)
