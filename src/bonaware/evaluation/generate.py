@@ -157,10 +157,13 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     sampler = sampler or get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
     stop = list(task.stop_sequences(tokenizer)) if hasattr(task, "stop_sequences") else []
     num_params = int(sum(p.numel() for p in model.parameters())) if hasattr(model, "parameters") else None
+    meta = dict(meta or {})
+    meta.setdefault("model", getattr(getattr(model, "config", None), "_name_or_path", None) or type(model).__name__)
+    meta.setdefault("name", meta["model"])
     run_meta = {"task": getattr(task, "name", str(task)), "n": int(n), "temperatures": [float(t) for t in temperatures],
                 "verifiers": list(judges), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
                 "seed": int(seed), "batch_prompts": int(batch_prompts), "num_prompts": len(problems),
-                "num_params": num_params, **(meta or {})}
+                "num_params": num_params, **meta}
     _check_resume(out_dir, run_meta)
     write_json_atomic(out_dir / RUN_FILE, run_meta)
 
@@ -189,7 +192,7 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
         for judge in [oracle, *judges.values()]:
             judge.close()
     samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
-    metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta.get('name') or run_meta.get('model')}",
+    metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
                             level=level, n_boot=n_boot, seed=seed)
     return EvalResult(out_dir, samples, metrics)
 
