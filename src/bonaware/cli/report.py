@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     names = args.names.split(",") if args.names else None
     path = write_report(args.runs, args.out, names=names, baseline=args.baseline, temperature=args.temperature,
-                        verifier=args.verifier, level=args.level, n_boot=args.n_boot, seed=args.seed)
+                        verifier=args.verifier, level=args.level, n_boot=args.n_boot, seed=args.seed,
+                        progress=True)
     print(f"report written to {path}")
     return 0

@@ -193,7 +193,7 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
             judge.close()
     samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
     metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
-                            level=level, n_boot=n_boot, seed=seed)
+                            level=level, n_boot=n_boot, seed=seed, progress=progress)
     return EvalResult(out_dir, samples, metrics)
 
 

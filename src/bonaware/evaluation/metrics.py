@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from bonaware.errors import BonawareError
 from bonaware.evaluation.compute import inference_cost
@@ -50,7 +51,8 @@ def default_fit_max_n(n: int) -> int | None:
 
 
 def compute_metrics(samples: SampleSet, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0,
-                    num_params: int | None = None, fit_max_n: int | None = -1, diversity: bool = True) -> dict:
+                    num_params: int | None = None, fit_max_n: int | None = -1, diversity: bool = True,
+                    progress: bool = False) -> dict:
     """All per-run metrics (module docstring) as a JSON-ready dict.
 
     ``fit_max_n``: the largest N used when testing co-scaling extrapolation (−1: n/4; None: skip).
@@ -65,7 +67,7 @@ def compute_metrics(samples: SampleSet, *, level: float = 0.95, n_boot: int = 20
                  "meta": samples.meta, "verifiers": verifiers, "temperatures": samples.temperatures,
                  "per_temperature": {}}
     curves: dict[str, dict[float, np.ndarray]] = {"pass": {}, "maj": {}, **{f"bon:{v}": {} for v in verifiers}}
-    for t in samples.temperatures:
+    for t in tqdm(samples.temperatures, desc="metrics per temperature", disable=not progress):
         g = samples.at(t)
         ks = all_ks(g.n)
         box = {"level": level, "n_boot": n_boot, "seed": seed}

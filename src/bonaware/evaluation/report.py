@@ -74,7 +74,7 @@ def _fmt(x, spec: str = ".3g", none: str = "—") -> str:
 
 def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: Sequence[str] | None = None,
                  baseline: str | None = None, temperature: float | None = None, verifier: str | None = None,
-                 level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> Path:
+                 level: float = 0.95, n_boot: int = 2000, seed: int = 0, progress: bool = False) -> Path:
     """Write ``report.md`` (+ PNGs and ``report.json``) for ``run_dirs`` into ``out_dir``; returns its path.
 
     ``temperature``: the T of the single-T sections (default: the common T closest to 1);
@@ -101,7 +101,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     verifier = verifier or (common_v[0] if common_v else None)
     out = Path(out_dir)
     box = {"level": level, "n_boot": n_boot, "seed": seed}
-    metrics = {name: compute_metrics(s, **box) for name, s in runs.items()}
+    metrics = {name: compute_metrics(s, **box, progress=progress) for name, s in runs.items()}
     report: dict = {"baseline": baseline, "temperature": T, "verifier": verifier, **box, "runs": metrics}
     n = min(s.at(T).n for s in sets)
     ks = _pick_ks(n)
