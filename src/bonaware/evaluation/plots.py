@@ -114,15 +114,18 @@ def plot_coscaling(name: str, metrics: Mapping, verifier: str | None, path: Path
     ax = axes[0, -1]
     opt = metrics["coscaling"][keys[-1]].get("per_prompt")
     if opt:
+        best = np.asarray(opt["best"])
+        solved = best > 0  # never-solved prompts tie everywhere (N* = 1, lowest T): not informative
         rng = np.random.default_rng(0)  # jitter only, so stacked points stay visible
-        T = np.asarray(opt["T_star"]) + rng.uniform(-0.03, 0.03, len(opt["T_star"]))
-        N = np.asarray(opt["N_star"]) * np.exp(rng.uniform(-0.08, 0.08, len(opt["N_star"])))
-        sc = ax.scatter(T, N, s=12, c=opt["best"], cmap="viridis", vmin=0, vmax=1)
+        T = np.asarray(opt["T_star"])[solved] + rng.uniform(-0.03, 0.03, solved.sum())
+        N = np.asarray(opt["N_star"])[solved] * np.exp(rng.uniform(-0.08, 0.08, solved.sum()))
+        sc = ax.scatter(T, N, s=12, c=best[solved], cmap="viridis", vmin=0, vmax=1)
         fig.colorbar(sc, ax=ax, shrink=0.8, label="prompt's best accuracy")
         ax.set_yscale("log", base=2)
         bf = opt["best_fixed"]
-        ax.set_title(f"per-prompt (T*, N*) [{keys[-1]}]\noracle {opt['oracle_mean']:.3f} vs best fixed "
-                     f"{bf['acc']:.3f} (N={bf['N']}, T={bf['T']:g})", fontsize=9)
+        ax.set_title(f"per-prompt (T*, N*) [{keys[-1]}], {int((~solved).sum())} never-solved prompts not shown\n"
+                     f"oracle {opt['oracle_mean']:.3f} vs best fixed {bf['acc']:.3f} (N={bf['N']}, T={bf['T']:g})",
+                     fontsize=8)
     ax.set_xlabel("T*")
     ax.set_ylabel("N* (smallest N reaching the prompt's best)")
     ax.grid(alpha=0.3)
