@@ -11,7 +11,7 @@ from bonaware.config import parse_config
 from bonaware.errors import BonawareError
 from bonaware.evaluation.compare import paired_comparison
 from bonaware.evaluation.config import EvalConfig
-from bonaware.evaluation.generate import parse_verifier_spec
+from bonaware.evaluation.generate import find_train_dir, parse_verifier_spec
 from bonaware.evaluation.metrics import compute_metrics
 from bonaware.evaluation.report import load_run, weight_curves, write_report
 from bonaware.io import write_json_atomic
@@ -22,9 +22,14 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     d = tmp_path_factory.mktemp("runs")
+    train = d / "train_tuned"
+    train.mkdir()
+    (train / "metrics.csv").write_text("step,tokens_per_s,step_seconds\n1,100,2\n2,100,2\n")
+    (train / "final").mkdir()
     for name, shift in (("base", 0.0), ("tuned", 0.25)):
         write_synth(d / name / "samples.jsonl", num_prompts=10, n=8, temperatures=(0.5, 1.0), seed=4, shift=shift)
-        write_json_atomic(d / name / "run.json", {"name": name, "model": name, "task": "synth", "num_params": 500})
+        write_json_atomic(d / name / "run.json", {"name": name, "model": name, "task": "synth", "num_params": 500,
+                                                  "train_dir": find_train_dir(str(train / "final")) if shift else None})
     return d
 
 
@@ -64,6 +69,11 @@ def test_report_numbers_are_recomputed_from_the_samples(runs, report):
     assert [sv["N"] for sv in rep["savings"]["tuned"]] == [1, 2, 4, 8]
     pf = rep["p_fail"]["tuned"]
     assert pf["easier"] + pf["harder"] + pf["same"] == 10
+    assert rep["training"]["tuned"]["tokens"] == 400 and "base" not in rep["training"]
+    assert rep["training"]["tuned"]["flops"] == 6 * 500 * 400 and "Training compute" in md
+    # the headline tables alone, for the demo's terminal output
+    assert rep["tables_markdown"].startswith("At T = 1:") and "| tuned | BoN [noisy] |" in rep["tables_markdown"]
+    assert "Difference vs base" in rep["tables_markdown"]
 
 
 def test_weight_curves_match_the_paper_table():
@@ -96,6 +106,11 @@ def test_eval_config_parses_flags_and_rejects_bad_values():
         parse_config(EvalConfig, ["--temperatures=1,1"])
     with pytest.raises(BonawareError, match="--n must be >= 1"):
         parse_config(EvalConfig, ["--n=0"])
+
+
+def test_find_train_dir_only_for_a_final_folder_next_to_metrics_csv(runs, tmp_path):
+    assert find_train_dir(str(runs / "train_tuned" / "final")) == str((runs / "train_tuned").resolve())
+    assert find_train_dir(str(runs / "base")) is None and find_train_dir("tiny") is None
 
 
 def test_verifier_specs_parse_into_name_and_options():

@@ -160,6 +160,7 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     meta = dict(meta or {})
     meta.setdefault("model", getattr(getattr(model, "config", None), "_name_or_path", None) or type(model).__name__)
     meta.setdefault("name", meta["model"])
+    meta.setdefault("train_dir", find_train_dir(meta["model"]))
     run_meta = {"task": getattr(task, "name", str(task)), "n": int(n), "temperatures": [float(t) for t in temperatures],
                 "verifiers": list(judges), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
                 "seed": int(seed), "batch_prompts": int(batch_prompts), "num_prompts": len(problems),
@@ -207,6 +208,15 @@ def restrict(samples: SampleSet, problem_ids: Sequence[str], temperatures: Seque
     return SampleSet(samples.path, groups, samples.meta)
 
 
+def find_train_dir(model_ref: Any) -> str | None:
+    """The training run folder of a model saved by ``bonaware train`` (``<run>/final`` next to
+    ``<run>/metrics.csv``), or None."""
+    if not isinstance(model_ref, str) or not model_ref or not Path(model_ref).is_dir():
+        return None
+    parent = Path(model_ref).resolve().parent
+    return str(parent) if (parent / "metrics.csv").is_file() else None
+
+
 def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
     """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate."""
     import torch
@@ -221,11 +231,8 @@ def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
         raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
     model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
-    train_dir = cfg.train_dir
-    if train_dir is None and Path(cfg.model).is_dir() and (Path(cfg.model).parent / "metrics.csv").is_file():
-        train_dir = str(Path(cfg.model).parent)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
-            "train_dir": train_dir}
+            "train_dir": cfg.train_dir or find_train_dir(cfg.model)}
     return evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
                           max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
                           batch_prompts=cfg.batch_prompts, level=cfg.level, n_boot=cfg.n_boot, meta=meta,

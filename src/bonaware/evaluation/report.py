@@ -125,7 +125,8 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
         for label, s in ([(f"BoN [{verifier}]", e["bon"][verifier])] if verifier else []) + [("pass", e["pass"]),
                                                                                              ("maj", e["maj"])]:
             rows.append([name, label, *(_ci(s, k - 1) for k in ks)])
-    md += [f"At T = {T:g}:", ""] + _table(["run", "metric", *(f"N={k}" for k in ks)], rows)
+    headline = [f"At T = {T:g}:", ""] + _table(["run", "metric", *(f"N={k}" for k in ks)], rows)
+    md += headline
 
     # 2. paired differences vs the baseline
     if len(runs) > 1:
@@ -138,7 +139,9 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
             for name, d in diff.items():
                 rows.append([name, metric, *(f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]"
                                              + (" *" if d["significant"][i] else "") for i in range(len(ks)))])
-        md += _table(["run", "metric", *(f"N={k}" for k in ks)], rows) + ["`*`: the CI excludes 0.", ""]
+        paired = _table(["run", "metric", *(f"N={k}" for k in ks)], rows) + ["`*`: the CI excludes 0.", ""]
+        md += paired
+        headline += [f"Difference vs {baseline} (paired bootstrap over prompts):", "", *paired]
 
     # 3. N × T heatmaps
     md += ["## N × T", ""]
@@ -244,6 +247,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
                                                 f"{w['g_bar_plus'][j]:.3g}"]
                                                for N, w in wt.items() for j, p_ in enumerate([0.5, 0.9, 0.99])])
 
+    report["tables_markdown"] = "\n".join(headline)  # the headline tables alone (e.g. for a terminal)
     write_json_atomic(out / "report.json", _json_safe(report))
     write_text_atomic(out / REPORT_FILE, "\n".join(md))
     return out / REPORT_FILE
