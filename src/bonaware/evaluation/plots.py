@@ -109,7 +109,8 @@ def plot_coscaling(name: str, metrics: Mapping, verifier: str | None, path: Path
         ax.set_xlabel("N (dotted line: n, fits extrapolate beyond)")
         ax.set_ylabel("pass@N" if key == "pass" else f"BoN@N [{verifier}]")
         ax.set_title(f"{name}: exp(a·N^b) per T")
-        ax.legend(fontsize=6.5)
+        if co.get("fits"):
+            ax.legend(fontsize=6.5)
         ax.grid(alpha=0.3)
     ax = axes[0, -1]
     opt = metrics["coscaling"][keys[-1]].get("per_prompt")

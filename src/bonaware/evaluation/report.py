@@ -165,7 +165,9 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
                 rows.append([key, t, f"{f['a']:.3f}", f"{f['b']:.3f}", _fmt(f["r2"], ".4f"),
                              _fmt(ex and ex["mae"], ".4f"), _fmt(ex and ex["error_at_max_n"], "+.4f")])
         md += _table(["metric", "T", "a", "b", "R²", "extrap. MAE", "error at N=n"], rows)
-        opt = m["coscaling"][f"bon:{verifier}" if verifier else "pass"]["optimal_T"]
+        opt = m["coscaling"][f"bon:{verifier}" if verifier else "pass"].get("optimal_T")
+        if opt is None:  # n < 3: no fits
+            continue
         md += ["Best temperature per N (empirical / fitted): " + ", ".join(
             f"N={k}: {opt['empirical_T'][k - 1]:g}/{opt['fitted_T'][k - 1]:g}" for k in _pick_ks(len(opt["ns"])))
                + "; extrapolated: " + ", ".join(f"N={N}: {t:g}" for N, t in
