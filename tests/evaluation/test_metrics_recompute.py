@@ -151,3 +151,11 @@ def test_summary_markdown_shows_the_metrics_values(run):
     s = e["pass"]
     assert f"| pass@k | {s['mean'][0]:.3f} [{s['lo'][0]:.3f}, {s['hi'][0]:.3f}]" in text
     assert math.isclose(m["meta"]["num_params"], 1000)
+
+
+def test_too_few_samples_for_a_coscaling_fit_is_recorded_not_an_error(tmp_path):
+    write_synth(tmp_path / "samples.jsonl", num_prompts=3, n=2, temperatures=(1.0,))
+    m = write_metrics(load_samples(tmp_path), tmp_path, n_boot=20)
+    assert m["coscaling"]["pass"] == {"skipped": "co-scaling needs n ≥ 3 samples per prompt, have n = 2"}
+    R = load_samples(tmp_path).at(1.0).correct
+    assert m["per_temperature"]["1"]["pass"]["mean"] == pytest.approx([R.mean(), R.max(axis=1).mean()])
