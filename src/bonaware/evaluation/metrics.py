@@ -2,7 +2,7 @@
 
 :func:`compute_metrics` turns a :class:`SampleSet` into a JSON-ready dict; every number in it is a
 function of the samples file and the recorded ``level`` / ``n_boot`` / ``seed`` (the test
-``tests/evaluation/test_metrics_recompute.py`` recomputes each one with the estimators directly):
+``tests/evaluation/test_eval_metrics_recompute.py`` recomputes each one with the estimators directly):
 
 * per temperature, for every k ≤ n: ``pass`` (pass@k), ``bon[verifier]`` (BoN@k), ``maj`` (maj@k),
   each ``{"mean", "lo", "hi"}`` — mean over prompts of the per-prompt exact k-subset expectation,
