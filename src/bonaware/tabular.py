@@ -6,6 +6,9 @@ a verifier score r. For θ-gradients, ∇_θ log π(y) = e_y − π. This module
 * :func:`expected_weighted_score` — E over all n-tuples of i.i.d. samples of Σ_j w_j ∇_θ log π(y_j)
   (plus E[w_e]·∇_θ log π(y_e) for an expert outcome) for any objective ``f(GroupBatch) -> Weights``.
   All tuples (or multisets) are passed to the objective as one [T, n] batch.
+* :func:`enumerate_samples` — the θ-independent table of all n-samples (tuples or multisets with their
+  multiplicities); :meth:`SampleTable.probabilities` gives their probabilities under any π, so callers
+  whose weights do not depend on θ (the toy demo) evaluate the objective once and reuse it every step.
 * exact objective values and analytic gradients: pass@k, BoN@k (uniform ties), the BoN and tilted
   distributions, the BoN-SFT objective (Eq. 4); and central finite differences for any of them.
 
@@ -17,14 +20,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gammaln, logsumexp, softmax
 
+from bonaware import bon
 from bonaware.errors import BonawareError
 from bonaware.objectives import GroupBatch, get_objective
-from bonaware.objectives._ranking import pairwise_win
-from bonaware.objectives.core import check_int
+from bonaware.objectives.core import check_choice, check_int, check_real
 
 
 def _rows(logits, *others):
@@ -55,9 +59,38 @@ def score_vectors(logits) -> np.ndarray:
 # enumeration
 
 
-def _enumerate(pi: np.ndarray, n: int, method: str, max_tuples: int):
-    """All n-samples as rows [T, n] with their probabilities [T]."""
-    K = pi.size
+@dataclass(frozen=True)
+class SampleTable:
+    """Every n-sample from K outcomes, independent of the policy (so it can be reused across θ).
+
+    ``Y`` [T, n]: one row per ordered tuple, or per multiset (one ordering, sorted); ``counts`` [T, K]:
+    how often each outcome occurs in a row; ``log_coef`` [T]: log of the number of orderings of the row
+    (the multinomial coefficient for multisets, 0 for tuples).
+    """
+
+    Y: np.ndarray
+    counts: np.ndarray
+    log_coef: np.ndarray
+    multisets: bool
+
+    def probabilities(self, pi: np.ndarray) -> np.ndarray:
+        """[T] probability of each row under n i.i.d. draws from ``pi`` ([K]) or [P, T] for [P, K]."""
+        one = np.ndim(pi) == 1
+        pi = np.atleast_2d(np.asarray(pi, dtype=np.float64))
+        if np.all(pi > 0):  # the common case: one matrix product
+            out = np.exp(self.log_coef + np.log(pi) @ self.counts.T)
+        else:  # 0·log 0 = 0: an outcome absent from the row contributes nothing even if π(y) = 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logpi = np.log(pi)
+                terms = np.where(self.counts[None] > 0, self.counts[None] * logpi[:, None, :], 0.0)
+            out = np.exp(self.log_coef + terms.sum(axis=-1))
+        return out[0] if one else out
+
+
+def enumerate_samples(K: int, n: int, method: str = "auto", max_tuples: int = 2_000_000) -> SampleTable:
+    """All n-samples of K outcomes: ``method`` "tuples" (K^n rows), "multisets" (C(K+n−1, n) rows) or
+    "auto" (tuples when K^n ≤ 20,000). Raises BonawareError when the table would exceed ``max_tuples``."""
+    K, n = check_int(K, "K"), check_int(n, "n")
     if method == "auto":
         method = "tuples" if K**n <= 20_000 else "multisets"
     if method == "tuples":
@@ -66,25 +99,21 @@ def _enumerate(pi: np.ndarray, n: int, method: str, max_tuples: int):
                 f"K^n = {K}^{n} tuples exceed max_tuples = {max_tuples}; use method='multisets'"
             )
         Y = np.array(list(itertools.product(range(K), repeat=n)), dtype=np.int64).reshape(-1, n)
-        with np.errstate(divide="ignore"):
-            logp = np.log(pi)[Y].sum(axis=1)
-        return Y, np.exp(logp), False
-    if method != "multisets":
+        log_coef = np.zeros(Y.shape[0])
+    elif method == "multisets":
+        count = math.comb(K + n - 1, n)
+        if count > max_tuples:
+            raise BonawareError(
+                f"{count} multisets exceed max_tuples = {max_tuples}; use fewer outcomes or samples"
+            )
+        Y = np.array(list(itertools.combinations_with_replacement(range(K), n)), dtype=np.int64).reshape(-1, n)
+        log_coef = None
+    else:
         raise BonawareError(f"method must be 'auto', 'tuples' or 'multisets', got {method!r}")
-    count = math.comb(K + n - 1, n)
-    if count > max_tuples:
-        raise BonawareError(
-            f"{count} multisets exceed max_tuples = {max_tuples}; use fewer outcomes or samples"
-        )
-    Y = np.array(list(itertools.combinations_with_replacement(range(K), n)), dtype=np.int64).reshape(-1, n)
     counts = np.stack([(y == Y).sum(axis=1) for y in range(K)], axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logp = (
-            gammaln(n + 1)
-            - gammaln(counts + 1).sum(axis=1)
-            + np.where(counts > 0, counts * np.log(pi), 0.0).sum(1)
-        )
-    return Y, np.exp(logp), True
+    if log_coef is None:
+        log_coef = gammaln(n + 1) - gammaln(counts + 1).sum(axis=1)
+    return SampleTable(Y, counts, log_coef, method == "multisets")
 
 
 def _expected_one(
@@ -105,7 +134,8 @@ def _expected_one(
 ) -> np.ndarray:
     pi = softmax(logits)
     K = pi.size
-    Y, prob, multisets = _enumerate(pi, n, method, max_tuples)
+    table = enumerate_samples(K, n, method, max_tuples)
+    Y, prob, multisets = table.Y, table.probabilities(pi), table.multisets
     T = Y.shape[0]
     if isinstance(p_fail, str):
         if p_fail != "oracle":
@@ -232,19 +262,11 @@ def _levels(S: np.ndarray):
 
 
 def bon_distribution(logits, scores, k: int):
-    """P(the BoN-of-k pick is outcome y), ties broken uniformly: (G_s^k − F_s^k)·π(y)/m_s for y at
-    score level s, with G_s = P(r ≤ s), F_s = P(r < s), m_s = P(r = s)."""
+    """P(the BoN-of-k pick is outcome y), ties broken uniformly: :func:`bonaware.bon.bon_distribution`
+    applied to softmax(logits) (paper.md §2, Eq. 1), with this module's [K] / [P, K] broadcasting."""
     k = check_int(k, "k")
     one, L, S = _rows(logits, scores)
-    out = np.empty_like(L)
-    for i in range(L.shape[0]):
-        pi = softmax(L[i])
-        nlev, lev = _levels(S[i])
-        m = np.bincount(lev, weights=pi, minlength=nlev)
-        G = np.cumsum(m)
-        F = G - m
-        out[i] = ((G**k - F**k) / m)[lev] * pi
-    return _squeeze(one, out)
+    return _squeeze(one, bon.bon_distribution(softmax(L, axis=1), S, k))
 
 
 def bon_at_k_value(logits, rewards, scores, k: int):
@@ -276,18 +298,24 @@ def bon_at_k_grad(logits, rewards, scores, k: int):
 
 
 def win_rates(logits, scores, *, win_rate: str = "sigmoid", scale: float = 1.0):
-    """Q(y) = E_{y′∼π}[σ(scale·(r(y) − r(y′)))] ("sigmoid", paper.md §2.1) or P(r(y′) ≤ r(y)) ("hard")."""
+    """Q(y) = E_{y′∼π}[σ(scale·(r(y) − r(y′)))] ("sigmoid", paper.md §2.1) or P(r(y′) ≤ r(y)) ("hard"):
+    :func:`bonaware.bon.win_rate` on softmax(logits), with ``scale`` = 1/temperature (the objectives' σ
+    convention, ``bonaware.objectives._ranking.pairwise_win``)."""
+    check_choice(win_rate, "win_rate", ("sigmoid", "hard"))
+    scale = check_real(scale, "scale")
+    if win_rate == "sigmoid" and scale <= 0:
+        raise BonawareError(f"scale must be > 0 for the sigmoid win rate, got {scale}")
     one, L, S = _rows(logits, scores)
-    pi = softmax(L, axis=1)
-    kern = pairwise_win(S[:, :, None] - S[:, None, :], win_rate, scale)
-    return _squeeze(one, np.einsum("pyz,pz->py", kern, pi))
+    temperature = 1.0 / scale if win_rate == "sigmoid" else 1.0
+    return _squeeze(one, bon.win_rate(softmax(L, axis=1), S, win_rate, temperature=temperature))
 
 
 def tilted_distribution(logits, scores, lam: float, **win_kw):
-    """π_λ(y) ∝ π(y)·exp(λ Q(y)) (paper.md §2.1, Eq. 3)."""
+    """π_λ(y) ∝ π(y)·exp(λ Q(y)) (paper.md §2.1, Eq. 3): :func:`bonaware.bon.tilted_policy` with Q from
+    :func:`win_rates`."""
     one, L, S = _rows(logits, scores)
     Q = np.atleast_2d(win_rates(L, S, **win_kw))
-    return _squeeze(one, softmax(L + lam * Q, axis=1))
+    return _squeeze(one, bon.tilted_policy(softmax(L, axis=1), Q, lam))
 
 
 def bon_sft_value(logits, scores, expert_outcome: int, lam: float, **win_kw):
