@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "toy": ("bonaware.cli.toy", "exact tabular demo: every objective on categorical policies, in seconds"),
     "verify": ("bonaware.cli.verify", "score completions (JSONL) with a verifier: adds correct/score/status"),
     "tasks": ("bonaware.cli.tasks", "list tasks with their split sizes, kind and default verifier"),
+    "eval": ("bonaware.cli.eval", "sample, score and evaluate pass@k / BoN@k / maj@k for every k <= n, per T"),
+    "report": ("bonaware.cli.report", "markdown report with plots comparing evaluation runs (from saved samples)"),
 }
 
 

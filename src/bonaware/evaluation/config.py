@@ -1,0 +1,70 @@
+"""``EvalConfig``: every option of ``bonaware eval`` (docs/evaluation.md).
+
+Defaults evaluate the embedded ``tiny`` model on the ``arith`` test split with a ``noisy`` verifier
+of ROC-AUC 0.85, n = 64 samples per prompt at four temperatures, as in the paper's co-scaling
+study (paper.md App. D.1: T ∈ {0.01 … 1.5}, N up to ≈ 200).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bonaware.errors import BonawareError
+
+
+def _f(default, help_text: str, **kw):
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help_text}, **kw)
+    return field(default=default, metadata={"help": help_text}, **kw)
+
+
+@dataclass
+class EvalConfig:
+    """Configuration of one evaluation run (``bonaware eval``)."""
+
+    model: str = _f("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder "
+                            "(e.g. runs/x/final from bonaware train)")
+    task: str = _f("arith", "task name; any checkpoint on any task is the cross-domain check")
+    task_args: str = _f("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
+    split: Literal["train", "test"] = _f("test", "which split of the task to evaluate on")
+    num_prompts: int | None = _f(64, "number of problems (a seeded choice from the split; none = all)")
+    n: int = _f(64, "samples per prompt and temperature; every metric is reported for every k <= n")
+    temperatures: list[float] = _f([0.3, 0.7, 1.0, 1.3], "sampling temperatures (comma-separated)")
+    verifier: list[str] = _f(["noisy:target_auc=0.85"],
+                             "verifiers scoring samples for Best-of-N, comma-separated NAME[:key=value...] "
+                             "(e.g. noisy:target_auc=0.7,noisy:target_auc=0.95,oracle); the environment "
+                             "reward R always comes from the task's checker")
+    max_new_tokens: int = _f(32, "longest completion sampled")
+    top_p: float = _f(1.0, "nucleus sampling threshold")
+    seed: int = _f(0, "seed of the problem choice, the sampling and the bootstrap")
+    batch_prompts: int = _f(8, "prompts sampled per chunk (results are cached per chunk; keep it fixed to resume)")
+    out: str = _f("runs/eval", "output folder: samples.jsonl, run.json, metrics.json, summary.md")
+    name: str | None = _f(None, "name of this run in reports (default: the model)")
+    train_dir: str | None = _f(None, "training run folder with metrics.csv, for training compute in reports "
+                                     "(default: the model folder's parent when it has one)")
+    device: str = _f("auto", "cpu, cuda or auto")
+    dtype: Literal["auto", "float32", "bfloat16"] = _f("auto", "auto: float32 on CPU, bfloat16 on GPU")
+    level: float = _f(0.95, "confidence level of the bootstrap intervals over prompts")
+    n_boot: int = _f(2000, "bootstrap replicates")
+
+    def validate(self) -> None:
+        """Raise :class:`BonawareError` for bad values (named by flag)."""
+        checks = [
+            (self.n >= 1, f"--n must be >= 1, got {self.n}"),
+            (self.num_prompts is None or self.num_prompts >= 1, f"--num_prompts must be >= 1, got {self.num_prompts}"),
+            (len(self.temperatures) >= 1, "--temperatures needs at least one value"),
+            (all(t >= 0 for t in self.temperatures), f"--temperatures must be >= 0, got {self.temperatures}"),
+            (len(set(self.temperatures)) == len(self.temperatures),
+             f"--temperatures repeats a value: {self.temperatures}"),
+            (len(self.verifier) >= 1, "--verifier needs at least one verifier"),
+            (len(set(self.verifier)) == len(self.verifier), f"--verifier repeats a spec: {self.verifier}"),
+            (self.max_new_tokens >= 1, f"--max_new_tokens must be >= 1, got {self.max_new_tokens}"),
+            (0 < self.top_p <= 1, f"--top_p must be in (0, 1], got {self.top_p}"),
+            (self.batch_prompts >= 1, f"--batch_prompts must be >= 1, got {self.batch_prompts}"),
+            (0 < self.level < 1, f"--level must be in (0, 1), got {self.level}"),
+            (self.n_boot >= 1, f"--n_boot must be >= 1, got {self.n_boot}"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise BonawareError(msg)

@@ -1,0 +1,239 @@
+"""The only part of evaluation that runs a model: sample, judge, append to the samples file.
+
+:func:`collect_samples` is model-agnostic (a ``sample_fn`` and a ``judge_fn``), cached and
+resumable: problems are split into fixed chunks of ``batch_prompts`` (in the problems' order), and
+chunk c at temperature T is sampled with a seed derived from (seed, T, c). A chunk is sampled only
+if one of its (problem_id, T) rows is missing, and only missing rows are appended — so a run that
+was killed and resumed writes exactly the rows an uninterrupted run writes.
+:func:`evaluate_model` wires it to ``bonaware.sampling`` + ``bonaware.verifiers`` and then computes
+the metrics from the saved samples (:mod:`bonaware.evaluation.metrics`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from bonaware.errors import BonawareError
+from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
+from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
+from bonaware.io import write_json_atomic
+
+RUN_FILE = "run.json"
+#: run.json fields that must match to resume into an existing folder (they change the samples)
+RESUME_KEYS = ("model", "task", "task_args", "split", "n", "max_new_tokens", "top_p", "seed", "verifiers",
+               "batch_prompts")
+
+
+@dataclass
+class EvalResult:
+    """What :func:`evaluate_model` wrote: the run folder, its samples and metrics."""
+
+    out_dir: Path
+    samples: SampleSet
+    metrics: dict
+
+    @property
+    def samples_path(self) -> Path:
+        return self.out_dir / SAMPLES_FILE
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.out_dir / METRICS_FILE
+
+    @property
+    def summary_path(self) -> Path:
+        return self.out_dir / SUMMARY_FILE
+
+
+def chunk_seed(seed: int, temperature: float, chunk: int) -> int:
+    """The sampling seed of one chunk: a stable function of (seed, temperature, chunk index)."""
+    return int(np.random.SeedSequence([int(seed), round(float(temperature) * 1e6), int(chunk)]).generate_state(1)[0])
+
+
+def parse_verifier_spec(spec: str) -> tuple[str, dict]:
+    """``"noisy:target_auc=0.85:seed=1"`` → ``("noisy", {"target_auc": 0.85, "seed": 1})``.
+
+    The whole spec string is the verifier's label in the samples file.
+    """
+    name, *parts = spec.split(":")
+    if not name:
+        raise BonawareError(f"--verifier {spec!r}: expected NAME or NAME:key=value[:key=value...]")
+    kwargs: dict[str, Any] = {}
+    for part in parts:
+        if "=" not in part:
+            raise BonawareError(f"--verifier {spec!r}: {part!r} is not key=value")
+        key, value = part.split("=", 1)
+        kwargs[key.strip()] = _number(value.strip())
+    return name, kwargs
+
+
+def _number(value: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
+
+
+def collect_samples(problems: Sequence, prompts: Sequence[str], temperatures: Sequence[float], path: str | Path,
+                    sample_fn: Callable[[list[str], float, int], list[list[Any]]],
+                    judge_fn: Callable[[list, list[list[str]]], tuple[list, dict, list]],
+                    prompt_tokens_fn: Callable[[list[str]], list[int]], *, seed: int = 0,
+                    batch_prompts: int = 8, progress: bool = True) -> int:
+    """Sample and judge every (problem, temperature) not yet in the samples file at ``path``.
+
+    ``sample_fn(prompts, temperature, seed)`` → per prompt, n completions with ``.text``,
+    ``.token_ids`` and ``.finish_reason``; ``judge_fn(problems, texts)`` → (correct [P][n] 0/1,
+    {verifier label: scores [P][n]}, answers [P][n]); ``prompt_tokens_fn(prompts)`` → token counts.
+    Returns the number of rows written.
+    """
+    if len(problems) != len(prompts):
+        raise BonawareError(f"{len(problems)} problems but {len(prompts)} prompts")
+    if batch_prompts < 1:
+        raise BonawareError(f"batch_prompts must be ≥ 1, got {batch_prompts}")
+    ids = [p.id for p in problems]
+    if len(set(ids)) != len(ids):
+        raise BonawareError("problem ids must be unique")
+    written = 0
+    with SamplesWriter(path) as writer:
+        todo = [(t, c) for t in temperatures for c in range(0, len(problems), batch_prompts)
+                if any((pid, float(t)) not in writer.done for pid in ids[c:c + batch_prompts])]
+        for t, c in tqdm(todo, desc="eval chunks", disable=not progress or not todo):
+            chunk = slice(c, c + batch_prompts)
+            probs, texts_in = list(problems[chunk]), list(prompts[chunk])
+            comps = sample_fn(texts_in, float(t), chunk_seed(seed, t, c // batch_prompts))
+            texts = [[x.text for x in row] for row in comps]
+            correct, scores, answers = judge_fn(probs, texts)
+            n_prompt = prompt_tokens_fn(texts_in)
+            rows = [make_row(p.id, t, texts[i], correct[i], {k: v[i] for k, v in scores.items()}, answers[i],
+                             [len(x.token_ids) for x in comps[i]], n_prompt[i],
+                             [str(x.finish_reason) for x in comps[i]]) for i, p in enumerate(probs)]
+            written += writer.write(rows)
+    return written
+
+
+def _check_resume(out_dir: Path, meta: dict) -> None:
+    path = out_dir / RUN_FILE
+    if not path.is_file():
+        return
+    import json
+
+    old = json.loads(path.read_text())
+    for key in RESUME_KEYS:
+        if key in old and key in meta and old[key] != meta[key]:
+            raise BonawareError(f"{out_dir} already holds samples with {key}={old[key]!r} (now {meta[key]!r}); "
+                                "use another --out, or the same settings to resume")
+
+
+def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n: int, temperatures: Sequence[float],
+                   verifiers: Mapping[str, Any] | Sequence[str], out_dir: str | Path, *, max_new_tokens: int = 32,
+                   top_p: float = 1.0, seed: int = 0, batch_prompts: int = 8, level: float = 0.95,
+                   n_boot: int = 2000, meta: dict | None = None, sampler: Any = None,
+                   progress: bool = True) -> EvalResult:
+    """Sample ``n`` completions per problem at each temperature, judge, save, and compute metrics.
+
+    ``verifiers``: spec strings (``"noisy:target_auc=0.85"``, ``"oracle"``, …) or ``{label:
+    Verifier}``; their scores r go to ``scores[label]``. The environment reward R (``correct``) comes
+    from the ``oracle`` verifier, i.e. the task's checker. Cached and resumable in ``out_dir``
+    (``samples.jsonl``); writes ``run.json``, ``metrics.json`` and ``summary.md``.
+    """
+    from bonaware.sampling import SamplingParams, get_sampler
+    from bonaware.verifiers import get_verifier
+
+    out_dir = Path(out_dir)
+    if isinstance(verifiers, Mapping):
+        judges = dict(verifiers)
+    else:
+        judges = {spec: get_verifier(name, task, **kw) for spec, (name, kw) in
+                  ((s, parse_verifier_spec(s)) for s in verifiers)}
+    oracle = get_verifier("oracle", task)
+    sampler = sampler or get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
+    stop = list(task.stop_sequences(tokenizer)) if hasattr(task, "stop_sequences") else []
+    num_params = int(sum(p.numel() for p in model.parameters())) if hasattr(model, "parameters") else None
+    meta = dict(meta or {})
+    meta.setdefault("model", getattr(getattr(model, "config", None), "_name_or_path", None) or type(model).__name__)
+    meta.setdefault("name", meta["model"])
+    meta.setdefault("train_dir", find_train_dir(meta["model"]))
+    run_meta = {"task": getattr(task, "name", str(task)), "n": int(n), "temperatures": [float(t) for t in temperatures],
+                "verifiers": list(judges), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
+                "seed": int(seed), "batch_prompts": int(batch_prompts), "num_prompts": len(problems),
+                "num_params": num_params, **meta}
+    _check_resume(out_dir, run_meta)
+    write_json_atomic(out_dir / RUN_FILE, run_meta)
+
+    def sample_fn(prompts: list[str], temperature: float, chunk_seed: int) -> list[list[Any]]:
+        params = SamplingParams(n=int(n), temperature=temperature, top_p=top_p, max_new_tokens=int(max_new_tokens),
+                                stop=stop, seed=chunk_seed)
+        return sampler.sample(prompts, params)
+
+    def judge_fn(probs: list, texts: list[list[str]]) -> tuple[list, dict, list]:
+        correct = [[int(v.correct) for v in row] for row in oracle.score(probs, texts)]
+        scores = {label: [[float(v.score) for v in row] for row in judge.score(probs, texts)]
+                  for label, judge in judges.items()}
+        answers = [[task.extract_answer(x) for x in row] for row in texts]
+        return correct, scores, answers
+
+    def prompt_tokens_fn(prompts: list[str]) -> list[int]:
+        if hasattr(sampler, "encode"):
+            return [len(ids) for ids in sampler.encode(prompts)]
+        return [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+
+    prompts = [task.format_prompt(p, tokenizer) for p in problems]
+    try:
+        collect_samples(problems, prompts, temperatures, out_dir / SAMPLES_FILE, sample_fn, judge_fn,
+                        prompt_tokens_fn, seed=seed, batch_prompts=batch_prompts, progress=progress)
+    finally:
+        for judge in [oracle, *judges.values()]:
+            judge.close()
+    samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
+    metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
+                            level=level, n_boot=n_boot, seed=seed, progress=progress)
+    return EvalResult(out_dir, samples, metrics)
+
+
+def restrict(samples: SampleSet, problem_ids: Sequence[str], temperatures: Sequence[float]) -> SampleSet:
+    """Only the requested problems and temperatures of ``samples`` (a folder may hold more)."""
+    wanted = sorted(set(problem_ids))
+    groups = {}
+    for t in temperatures:
+        g = samples.at(t)
+        groups[g.temperature] = g.select(wanted)
+    return SampleSet(samples.path, groups, samples.meta)
+
+
+def find_train_dir(model_ref: Any) -> str | None:
+    """The training run folder of a model saved by ``bonaware train`` (``<run>/final`` next to
+    ``<run>/metrics.csv``), or None."""
+    if not isinstance(model_ref, str) or not model_ref or not Path(model_ref).is_dir():
+        return None
+    parent = Path(model_ref).resolve().parent
+    return str(parent) if (parent / "metrics.csv").is_file() else None
+
+
+def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
+    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate."""
+    import torch
+
+    from bonaware.models import load_model
+    from bonaware.tasks import get_task
+    from bonaware.training.config import parse_kv
+
+    task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
+    problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
+    if not problems:
+        raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+    model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
+    meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
+            "train_dir": cfg.train_dir or find_train_dir(cfg.model)}
+    return evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
+                          max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
+                          batch_prompts=cfg.batch_prompts, level=cfg.level, n_boot=cfg.n_boot, meta=meta,
+                          progress=progress)

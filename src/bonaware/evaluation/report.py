@@ -1,0 +1,255 @@
+"""``bonaware report``: a markdown report with PNG plots comparing evaluation runs (docs/report.md).
+
+:func:`write_report` reads each run folder's ``samples.jsonl`` (+ ``run.json``), recomputes its
+metrics from the samples, and writes ``report.md``, the figures and ``report.json`` (every number
+shown, including paired differences and compute savings). The first run is the baseline (the base
+model) unless ``baseline`` names another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bonaware.errors import BonawareError
+from bonaware.evaluation import plots
+from bonaware.evaluation.compare import paired_comparison, per_prompt_pfail
+from bonaware.evaluation.compute import compute_savings, training_compute
+from bonaware.evaluation.metrics import _json_safe, _pick_ks, compute_metrics, temperature_key
+from bonaware.evaluation.samples import SampleSet, load_samples
+from bonaware.io import write_json_atomic, write_text_atomic
+
+REPORT_FILE = "report.md"
+
+
+def load_run(run_dir: str | Path) -> SampleSet:
+    """A run folder's samples with its ``run.json`` as metadata."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise BonawareError(f"run folder {str(run_dir)!r} does not exist")
+    meta = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
+    return load_samples(run_dir, meta=meta)
+
+
+def _names(dirs: Sequence[Path], runs: Sequence[SampleSet], names: Sequence[str] | None) -> list[str]:
+    if names is not None:
+        if len(names) != len(dirs):
+            raise BonawareError(f"--names has {len(names)} names for {len(dirs)} run folders")
+        out = list(names)
+    else:
+        out = [str(r.meta.get("name") or d.name) for d, r in zip(dirs, runs)]
+    if len(set(out)) != len(out):
+        out = [f"{n} ({d.name})" if out.count(n) > 1 else n for n, d in zip(out, dirs)]
+    if len(set(out)) != len(out):
+        raise BonawareError(f"run names are not unique: {out}; pass --names")
+    return out
+
+
+def weight_curves(Ns: Sequence[int], p: np.ndarray) -> dict[int, dict[str, np.ndarray]]:
+    """g⁺_N, g⁻ (paper.md §3.3, Eq. 9) and ḡ⁺_N (§3.4, Cor. 4) on the grid ``p`` for each N."""
+    from bonaware.objectives import bon_rlb_p_weights, bon_rlb_weights
+
+    out = {}
+    for N in Ns:
+        g_plus, g_minus = bon_rlb_weights(p, int(N))
+        out[int(N)] = {"g_plus": g_plus, "g_minus": g_minus, "g_bar_plus": bon_rlb_p_weights(p, int(N))}
+    return out
+
+
+def _ci(s: dict, i: int) -> str:
+    return f"{s['mean'][i]:.3f} [{s['lo'][i]:.3f}, {s['hi'][i]:.3f}]"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(str(c) for c in r) + " |" for r in rows), ""]
+
+
+def _fmt(x, spec: str = ".3g", none: str = "—") -> str:
+    return none if x is None else format(x, spec)
+
+
+def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: Sequence[str] | None = None,
+                 baseline: str | None = None, temperature: float | None = None, verifier: str | None = None,
+                 level: float = 0.95, n_boot: int = 2000, seed: int = 0, progress: bool = False) -> Path:
+    """Write ``report.md`` (+ PNGs and ``report.json``) for ``run_dirs`` into ``out_dir``; returns its path.
+
+    ``temperature``: the T of the single-T sections (default: the common T closest to 1);
+    ``verifier``: the BoN verifier (default: the baseline's first verifier present in every run).
+    """
+    if not run_dirs:
+        raise BonawareError("give at least one run folder")
+    dirs = [Path(d) for d in run_dirs]
+    sets = [load_run(d) for d in dirs]
+    names = _names(dirs, sets, names)
+    runs = dict(zip(names, sets))
+    baseline = baseline or names[0]
+    if baseline not in runs:
+        raise BonawareError(f"--baseline {baseline!r} is not one of the runs ({', '.join(names)})")
+    temps = sorted(set.intersection(*(set(s.temperatures) for s in sets)))
+    if not temps:
+        raise BonawareError("the runs share no sampling temperature; nothing to compare")
+    T = min(temps, key=lambda t: abs(t - 1.0)) if temperature is None else float(temperature)
+    if not any(abs(T - t) < 1e-9 for t in temps):
+        raise BonawareError(f"--temperature {T:g} is not shared by all runs (shared: {temps})")
+    common_v = [v for v in runs[baseline].verifiers if all(v in s.verifiers for s in sets)]
+    if verifier is not None and verifier not in common_v:
+        raise BonawareError(f"--verifier {verifier!r} is not in every run (shared: {common_v})")
+    verifier = verifier or (common_v[0] if common_v else None)
+    out = Path(out_dir)
+    box = {"level": level, "n_boot": n_boot, "seed": seed}
+    metrics = {name: compute_metrics(s, **box, progress=progress) for name, s in runs.items()}
+    report: dict = {"baseline": baseline, "temperature": T, "verifier": verifier, **box, "runs": metrics}
+    n = min(s.at(T).n for s in sets)
+    ks = _pick_ks(n)
+
+    md = [f"# bonaware report: {', '.join(names)}", "",
+          f"Baseline: **{baseline}**. Every number is recomputed from the runs' saved samples "
+          f"(`samples.jsonl`): k-sample metrics are exact averages over all k-subsets of the n samples per "
+          f"prompt; intervals are {int(round(100 * level))}% percentile-bootstrap CIs over prompts "
+          f"({n_boot} draws, seed {seed}); differences use a paired bootstrap over the same prompts.", ""]
+    md += _table(["run", "model", "task", "params", "prompts", "n", "temperatures", "verifiers"],
+                 [[name, s.meta.get("model", "—"), s.meta.get("task", "—"), _fmt(s.meta.get("num_params")),
+                   s.at(T).num_prompts, s.at(T).n, ", ".join(f"{t:g}" for t in s.temperatures),
+                   ", ".join(s.verifiers) or "—"] for name, s in runs.items()])
+
+    # 1. BoN@N / pass@N curves
+    plots.plot_k_curves(metrics, temps, verifier, out / "curves.png")
+    md += ["## Best-of-N and pass@N vs N", "", "![curves](curves.png)", ""]
+    rows = []
+    for name, m in metrics.items():
+        e = m["per_temperature"][temperature_key(T)]
+        for label, s in ([(f"BoN [{verifier}]", e["bon"][verifier])] if verifier else []) + [("pass", e["pass"]),
+                                                                                             ("maj", e["maj"])]:
+            rows.append([name, label, *(_ci(s, k - 1) for k in ks)])
+    headline = [f"At T = {T:g}:", ""] + _table(["run", "metric", *(f"N={k}" for k in ks)], rows)
+    md += headline
+
+    # 2. paired differences vs the baseline
+    if len(runs) > 1:
+        report["paired"] = {}
+        md += [f"## Paired differences vs {baseline} (T = {T:g})", ""]
+        rows = []
+        for metric in (["bon"] if verifier else []) + ["pass"]:
+            diff = paired_comparison(runs, baseline, temperature=T, metric=metric, verifier=verifier, ks=ks, **box)
+            report["paired"][metric] = diff
+            for name, d in diff.items():
+                rows.append([name, metric, *(f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]"
+                                             + (" *" if d["significant"][i] else "") for i in range(len(ks)))])
+        paired = _table(["run", "metric", *(f"N={k}" for k in ks)], rows) + ["`*`: the CI excludes 0.", ""]
+        md += paired
+        headline += [f"Difference vs {baseline} (paired bootstrap over prompts):", "", *paired]
+
+    # 3. N × T heatmaps
+    md += ["## N × T", ""]
+    for i, (name, m) in enumerate(metrics.items()):
+        plots.plot_heatmaps(name, m, verifier, _pick_ks(min(e["n"] for e in m["per_temperature"].values())),
+                            out / f"heatmap_{i}.png")
+        md += [f"![heatmap {name}](heatmap_{i}.png)", ""]
+
+    # 4. co-scaling
+    md += ["## Co-scaling of N and T (paper App. D.1)", "",
+           "Fits accuracy(N, T) ≈ exp(a(T)·N^{b(T)}) with a ≤ 0; b < 0 means accuracy rises towards 1 with N, "
+           "b > 0 that it falls (docs/evaluation.md). Extrapolation: fit on N ≤ n/4, error on larger N.", ""]
+    for i, (name, m) in enumerate(metrics.items()):
+        plots.plot_coscaling(name, m, verifier, out / f"coscaling_{i}.png")
+        md += [f"![coscaling {name}](coscaling_{i}.png)", ""]
+        rows = []
+        for key in ["pass", *([f"bon:{verifier}"] if verifier else []), "maj"]:
+            co = m["coscaling"][key]
+            for t, f in co.get("fits", {}).items():
+                ex = co["extrapolation"].get(t)
+                rows.append([key, t, f"{f['a']:.3f}", f"{f['b']:.3f}", _fmt(f["r2"], ".4f"),
+                             _fmt(ex and ex["mae"], ".4f"), _fmt(ex and ex["error_at_max_n"], "+.4f")])
+        md += _table(["metric", "T", "a", "b", "R²", "extrap. MAE", "error at N=n"], rows)
+        opt = m["coscaling"][f"bon:{verifier}" if verifier else "pass"].get("optimal_T")
+        if opt is None:  # n < 3: no fits
+            continue
+        md += ["Best temperature per N (empirical / fitted): " + ", ".join(
+            f"N={k}: {opt['empirical_T'][k - 1]:g}/{opt['fitted_T'][k - 1]:g}" for k in _pick_ks(len(opt["ns"])))
+               + "; extrapolated: " + ", ".join(f"N={N}: {t:g}" for N, t in
+                                                zip(opt["fitted_ns"][-3:], opt["fitted_T"][-3:])), ""]
+
+    # 5. compute efficiency
+    plots.plot_compute(metrics, T, verifier, out / "compute.png")
+    md += ["## Compute efficiency", "", "![compute](compute.png)", "",
+           "Inference cost per prompt: tokens(N) = prompt + N × mean completion tokens; FLOPs ≈ 2·params·tokens.", ""]
+    if len(runs) > 1:
+        report["savings"] = {}
+        rows = []
+        metric = "bon" if verifier else "pass"
+        base_params = runs[baseline].meta.get("num_params")
+        for name, s in runs.items():
+            if name == baseline:
+                continue
+            for N in [k for k in ks if k <= s.at(T).n]:
+                sv = compute_savings(runs[baseline].at(T), s.at(T), N, metric=metric, verifier=verifier,
+                                     base_params=base_params, tuned_params=s.meta.get("num_params"), **box)
+                report["savings"].setdefault(name, []).append(sv)
+                rows.append([name, N, f"{sv['tuned_acc']:.3f}",
+                             f"{_fmt(sv['n_match'], '.1f', f'> {n}')} [{_fmt(sv['n_match_ci'][0], '.1f', f'> {n}')}, "
+                             f"{_fmt(sv['n_match_ci'][1], '.1f', f'> {n}')}]",
+                             f"{_fmt(sv['savings'], '.2f', '—')} [{_fmt(sv['savings_ci'][0], '.2f')}, "
+                             f"{_fmt(sv['savings_ci'][1], '.2f')}]"])
+        md += [f"N the baseline **{baseline}** needs to match each run's {metric}@N (T = {T:g}); savings = "
+               f"baseline cost / run cost (— : not reached within n = {n}):", ""]
+        md += _table(["run", "N", f"run {metric}@N", "baseline N needed [CI]", "compute savings [CI]"], rows)
+    train_rows = []
+    for name, s in runs.items():
+        if s.meta.get("train_dir"):
+            tc = training_compute(s.meta["train_dir"], s.meta.get("num_params"))
+            if tc:
+                report.setdefault("training", {})[name] = tc
+                train_rows.append([name, tc["method"] or "—", tc["steps"], _fmt(tc["tokens"]), _fmt(tc["flops"]),
+                                   _fmt(tc["seconds"], ".1f")])
+    if train_rows:
+        md += ["Training compute (from each run's training `metrics.csv`; FLOPs ≈ 6·params·tokens):", ""]
+        md += _table(["run", "method", "steps", "tokens", "FLOPs", "seconds"], train_rows)
+
+    # 6. per-prompt P_fail
+    if len(runs) > 1:
+        pf = {name: per_prompt_pfail(runs[baseline].at(T), s.at(T)) for name, s in runs.items() if name != baseline}
+        report["p_fail"] = pf
+        plots.plot_pfail(pf, baseline, T, out / "pfail.png")
+        md += ["## Per-prompt failure probability before vs after", "", "![pfail](pfail.png)", ""]
+        md += _table(["run", "easier", "harder", "same", "newly solvable", "newly unsolved"],
+                     [[k, d["easier"], d["harder"], d["same"], d["newly_solved"], d["newly_unsolved"]]
+                      for k, d in pf.items()])
+
+    # 7. verifier quality
+    plots.plot_verifiers(metrics, T, out / "verifiers.png")
+    md += ["## Verifier quality", "", "![verifiers](verifiers.png)", ""]
+    rows = [[name, v, _fmt(a["pooled_auc"], ".3f"), _fmt(a["within_prompt_auc"], ".3f"),
+             _ci(m["per_temperature"][temperature_key(T)]["bon"][v], n - 1),
+             _ci(m["per_temperature"][temperature_key(T)]["pass"], n - 1)]
+            for name, m in metrics.items() for v, a in m["per_temperature"][temperature_key(T)]["verifier_auc"].items()]
+    md += _table(["run", "verifier", "pooled AUC", "within-prompt AUC", f"BoN@{n}", f"pass@{n}"], rows)
+
+    # 8. diversity
+    plots.plot_diversity(metrics, out / "diversity.png")
+    md += ["## Diversity of the n samples", "", "![diversity](diversity.png)", ""]
+    rows = [[name, f"{t:g}", *(f"{d[k]['mean']:.3f} [{d[k]['lo']:.3f}, {d[k]['hi']:.3f}]" for k in d)]
+            for name, m in metrics.items() for t in m["temperatures"]
+            for d in [m["per_temperature"][temperature_key(t)]["diversity"]]]
+    md += _table(["run", "T", "distinct answers", "answer entropy (bits)", "n-gram distance", "edit distance"], rows)
+
+    # 9. BoN-RLB weights against the observed P_fail
+    p = np.linspace(0.01, 0.99, 197)
+    Ns = sorted({4, 8, 32} | {int(s.meta["n_prime"]) for s in sets if s.meta.get("n_prime")})
+    base_pf = 1.0 - runs[baseline].at(T).correct.mean(axis=1)
+    plots.plot_weights(weight_curves(Ns, p), p, base_pf, f"{baseline}, T={T:g}", out / "weights.png")
+    wt = weight_curves(Ns, np.array([0.5, 0.9, 0.99]))
+    md += ["## BoN-RLB weights vs P_fail (paper §3.3–3.4)", "", "![weights](weights.png)", "",
+           "g⁺_N(p) = N p^{N−1}/(1 − p^N), g⁻(p) = N p/(1 − p), ḡ⁺_N(p) = N p^{N−1}(1 − p)/(1 − p^N); grey: "
+           f"histogram of the baseline's per-prompt P_fail at T = {T:g} (mean {base_pf.mean():.3f}).", ""]
+    md += _table(["N", "p", "g⁺", "g⁻", "ḡ⁺"], [[N, p_, f"{w['g_plus'][j]:.3g}", f"{w['g_minus'][j]:.3g}",
+                                                f"{w['g_bar_plus'][j]:.3g}"]
+                                               for N, w in wt.items() for j, p_ in enumerate([0.5, 0.9, 0.99])])
+
+    report["tables_markdown"] = "\n".join(headline)  # the headline tables alone (e.g. for a terminal)
+    write_json_atomic(out / "report.json", _json_safe(report))
+    write_text_atomic(out / REPORT_FILE, "\n".join(md))
+    return out / REPORT_FILE
