@@ -33,6 +33,19 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+def parse_scalar(value: str) -> Any:
+    """``"3"`` → 3, ``"0.5"`` → 0.5, ``"true"``/``"false"``/``"none"`` → True/False/None, else the string.
+
+    Used for free-form ``key=value`` options (task, verifier and objective arguments).
+    """
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
+
+
 def help_of(f: dataclasses.Field) -> str:
     """The documented help text of a config field (every field must have one)."""
     text = f.metadata.get("help")

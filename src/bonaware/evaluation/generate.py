@@ -23,6 +23,7 @@ from bonaware.errors import BonawareError
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
 from bonaware.io import write_json_atomic
+from bonaware.verifiers.base import parse_verifier_spec
 
 RUN_FILE = "run.json"
 #: run.json fields that must match to resume into an existing folder (they change the samples)
@@ -54,32 +55,6 @@ class EvalResult:
 def chunk_seed(seed: int, temperature: float, chunk: int) -> int:
     """The sampling seed of one chunk: a stable function of (seed, temperature, chunk index)."""
     return int(np.random.SeedSequence([int(seed), round(float(temperature) * 1e6), int(chunk)]).generate_state(1)[0])
-
-
-def parse_verifier_spec(spec: str) -> tuple[str, dict]:
-    """``"noisy:target_auc=0.85:seed=1"`` → ``("noisy", {"target_auc": 0.85, "seed": 1})``.
-
-    The whole spec string is the verifier's label in the samples file.
-    """
-    name, *parts = spec.split(":")
-    if not name:
-        raise BonawareError(f"--verifier {spec!r}: expected NAME or NAME:key=value[:key=value...]")
-    kwargs: dict[str, Any] = {}
-    for part in parts:
-        if "=" not in part:
-            raise BonawareError(f"--verifier {spec!r}: {part!r} is not key=value")
-        key, value = part.split("=", 1)
-        kwargs[key.strip()] = _number(value.strip())
-    return name, kwargs
-
-
-def _number(value: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
 
 
 def collect_samples(problems: Sequence, prompts: Sequence[str], temperatures: Sequence[float], path: str | Path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bonaware.config import parse_scalar
 from bonaware.errors import BonawareError
 
 
@@ -27,9 +28,8 @@ class TrainConfig:
     method: str = _f("bon_rlb_p", "training method (see `bonaware train --list-methods`)")
     objective_args: str = _f("", "extra objective parameters as key=value pairs, overriding the method's, e.g. "
                              "'apply_to=all' (BoN-RLB weights on every sample instead of the BoN sample)")
-    verifier: str = _f("noisy", "verifier that ranks samples (r) for verifier-based methods: noisy, oracle, math, "
-                       "code, learned")
-    verifier_args: str = _f("target_auc=0.85", "verifier options as comma-separated key=value pairs")
+    verifier: str = _f("noisy:target_auc=0.85", "verifier that ranks samples (r) for verifier-based methods, "
+                       "NAME[:key=value...] (noisy, oracle, math, code, learned:path=...)")
     # sampling at training time (N', T')
     n_prime: int = _f(8, "N': completions sampled per prompt at each step (paper: 4-32)")
     k: int | None = _f(None, "the N that BoN-aware objectives target (Bo-N / pass@N); default N'")
@@ -125,13 +125,4 @@ def parse_kv(text: str, where: str) -> dict[str, object]:
             raise BonawareError(f"{where}: expected key=value, got {part!r}")
         else:
             raw[last] += "," + part
-    return {k: _number(v) for k, v in raw.items()}
-
-
-def _number(value: str) -> object:
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "none": None}.get(value.lower(), value)
+    return {k: parse_scalar(v) for k, v in raw.items()}

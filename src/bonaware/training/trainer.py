@@ -94,10 +94,10 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, progress: bool = True):
         from bonaware.models import load_model
-        from bonaware.sampling import HFSampler
 
+        from bonaware.sampling import HFSampler
         from bonaware.tasks import get_task
-        from bonaware.verifiers import get_verifier
+        from bonaware.verifiers import get_verifier, verifier_from_spec
 
         cfg.validate()
         self.cfg, self.progress = cfg, progress
@@ -126,8 +126,7 @@ class Trainer:
         if not self.problems:
             raise BonawareError(f"task {cfg.task!r} has no training problems")
         self.oracle = get_verifier("oracle", self.task)
-        self.verifier = (get_verifier(cfg.verifier, self.task, **parse_kv(cfg.verifier_args, "--verifier_args"))
-                         if self.spec.scores == "verifier" else None)
+        self.verifier = verifier_from_spec(cfg.verifier, self.task) if self.spec.scores == "verifier" else None
         self.sampler = HFSampler(self.model, self.tok, show_progress=False)
 
         self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)

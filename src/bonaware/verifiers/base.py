@@ -96,3 +96,30 @@ def list_verifiers() -> list[str]:
     """Names of all registered verifiers."""
     _import_verifier_modules()
     return sorted(_VERIFIERS)
+
+
+def parse_verifier_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"noisy:target_auc=0.85:seed=1"`` → ``("noisy", {"target_auc": 0.85, "seed": 1})``.
+
+    The one way every command names a verifier with its options (train, eval, demo); the whole
+    spec string is also the verifier's label in samples files and reports.
+    """
+    from bonaware.config import parse_scalar
+    from bonaware.errors import BonawareError
+
+    name, *parts = spec.split(":")
+    if not name:
+        raise BonawareError(f"verifier {spec!r}: expected NAME or NAME:key=value[:key=value...]")
+    kwargs: dict[str, Any] = {}
+    for part in parts:
+        if "=" not in part:
+            raise BonawareError(f"verifier {spec!r}: {part!r} is not key=value")
+        key, value = part.split("=", 1)
+        kwargs[key.strip()] = parse_scalar(value.strip())
+    return name, kwargs
+
+
+def verifier_from_spec(spec: str, task: Task | None = None) -> Verifier:
+    """Build the verifier named by ``spec`` (see :func:`parse_verifier_spec`) for ``task``."""
+    name, kwargs = parse_verifier_spec(spec)
+    return get_verifier(name, task, **kwargs)
