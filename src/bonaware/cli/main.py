@@ -18,6 +18,7 @@ from bonaware.errors import BonawareError
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "toy": ("bonaware.cli.toy", "exact tabular demo: every objective on categorical policies, in seconds"),
+    "models": ("bonaware.cli.models", "list the embedded models; build one into the cache"),
 }
 
 
