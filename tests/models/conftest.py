@@ -1,0 +1,58 @@
+"""Fixtures for model tests: an isolated cache folder and a small, quickly built tiny model."""
+
+import pytest
+
+from bonaware.models.tiny import TinyConfig
+
+#: a shortened tiny recipe: same code path as the default build, ~1 s on one core
+SMALL = dict(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, steps=12, batch_size=32,
+             warmup_steps=3, families="add1,add2", val_problems=16, eval_every=6, target_pass_at_1=0.9)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: the machine is shared, and the tiny model is too small to gain from more."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """BONAWARE_CACHE pointed at an empty temporary folder."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("BONAWARE_CACHE", str(root))
+    return root
+
+
+@pytest.fixture
+def small_config():
+    return TinyConfig(**SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_tiny_folder(tmp_path_factory):
+    """A built (and evaluated) small tiny model, shared by the tests that only read it."""
+    import os
+
+    import torch
+
+    from bonaware.models import tiny
+
+    root = tmp_path_factory.mktemp("tiny-cache")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    old = os.environ.get("BONAWARE_CACHE")
+    os.environ["BONAWARE_CACHE"] = str(root)
+    try:
+        return tiny.build(TinyConfig(**SMALL), progress=False, evaluate=True,
+                          eval_problems=24, eval_samples=4)
+    finally:
+        torch.set_num_threads(threads)
+        if old is None:
+            del os.environ["BONAWARE_CACHE"]
+        else:
+            os.environ["BONAWARE_CACHE"] = old
