@@ -136,6 +136,9 @@ def run_demo(cfg: DemoConfig, progress: bool = True) -> Path:
 
 
 def results_table(report_json: Path, cfg: DemoConfig) -> str:
-    """Markdown table: Bo-N and pass@N per method at N = 1, 2, 4, ... with 95% CIs."""
+    """The report's headline tables (Bo-N and pass@N per method at N = 1, 2, 4, ... with 95% CIs)."""
     data = json.loads(Path(report_json).read_text())
-    return data.get("tables_markdown", "")
+    header = (f"bonaware demo: model={cfg.model} task={cfg.task} verifier={cfg.verifier} N'={cfg.n_prime} "
+              f"steps={cfg.steps} eval: {cfg.eval_prompts} held-out prompts x {cfg.eval_n} samples at "
+              f"T={cfg.eval_temperature}\n\n")
+    return header + data["tables_markdown"]
