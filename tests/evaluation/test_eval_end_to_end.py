@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("bonaware.sampling")  # until the sampling and models branches are merged
-pytest.importorskip("bonaware.models")
-
-from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained  # noqa: E402
-
-from bonaware.cli.main import main  # noqa: E402
-from bonaware.estimators import pass_at_k_curve  # noqa: E402
-from bonaware.evaluation import evaluate_model, load_samples  # noqa: E402
-from bonaware.tasks import get_task  # noqa: E402
+from bonaware.cli.main import main
+from bonaware.estimators import pass_at_k_curve
+from bonaware.evaluation import evaluate_model, load_samples
+from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained
+from bonaware.tasks import get_task
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from bonaware.config import parse_config
 from bonaware.errors import BonawareError
 from bonaware.evaluation.compare import paired_comparison
 from bonaware.evaluation.config import EvalConfig
-from bonaware.evaluation.generate import find_train_dir, parse_verifier_spec
+from bonaware.evaluation.generate import find_train_dir
 from bonaware.evaluation.metrics import compute_metrics
 from bonaware.evaluation.report import load_run, weight_curves, write_report
 from bonaware.io import write_json_atomic
@@ -114,6 +114,8 @@ def test_find_train_dir_only_for_a_final_folder_next_to_metrics_csv(runs, tmp_pa
 
 
 def test_verifier_specs_parse_into_name_and_options():
+    from bonaware.verifiers import parse_verifier_spec
+
     assert parse_verifier_spec("oracle") == ("oracle", {})
     assert parse_verifier_spec("noisy:target_auc=0.85:seed=2") == ("noisy", {"target_auc": 0.85, "seed": 2})
     with pytest.raises(BonawareError, match="'x' is not key=value"):

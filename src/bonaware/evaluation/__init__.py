@@ -37,7 +37,7 @@ from bonaware.evaluation.generate import (
     EvalResult,
     collect_samples,
     evaluate_model,
-    parse_verifier_spec,
+    find_train_dir,
     run_eval,
 )
 from bonaware.evaluation.metrics import compute_metrics, format_summary, write_metrics
@@ -57,7 +57,7 @@ __all__ = [
     "coscaling_law", "distinct_answers", "diversity_per_prompt", "edit_diversity", "evaluate_model",
     "fit_coscaling", "format_summary", "inference_cost", "levenshtein_batch", "load_run", "load_samples",
     "maj_curve", "make_row", "metric_curve", "n_to_match", "ngram_diversity", "optimal_temperature",
-    "paired_comparison", "parse_verifier_spec", "pass_curve", "per_prompt_optimum", "per_prompt_pfail",
+    "paired_comparison", "find_train_dir", "pass_curve", "per_prompt_optimum", "per_prompt_pfail",
     "roc_auc", "run_eval", "summarize", "training_compute", "verifier_auc", "weight_curves", "write_metrics",
     "write_report",
 ]

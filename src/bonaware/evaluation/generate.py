@@ -23,7 +23,6 @@ from bonaware.errors import BonawareError
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
 from bonaware.io import write_json_atomic
-from bonaware.verifiers.base import parse_verifier_spec
 
 RUN_FILE = "run.json"
 #: run.json fields that must match to resume into an existing folder (they change the samples)
@@ -120,14 +119,14 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     (``samples.jsonl``); writes ``run.json``, ``metrics.json`` and ``summary.md``.
     """
     from bonaware.sampling import SamplingParams, get_sampler
-    from bonaware.verifiers import get_verifier
+    from bonaware.verifiers import get_verifier, verifier_from_spec
 
     out_dir = Path(out_dir)
     if isinstance(verifiers, Mapping):
-        judges = dict(verifiers)
+        judges, owned = dict(verifiers), []  # the caller's verifiers: the caller closes them
     else:
-        judges = {spec: get_verifier(name, task, **kw) for spec, (name, kw) in
-                  ((s, parse_verifier_spec(s)) for s in verifiers)}
+        judges = {spec: verifier_from_spec(spec, task) for spec in verifiers}
+        owned = list(judges.values())
     oracle = get_verifier("oracle", task)
     sampler = sampler or get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
     stop = list(task.stop_sequences(tokenizer)) if hasattr(task, "stop_sequences") else []
@@ -165,7 +164,7 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
         collect_samples(problems, prompts, temperatures, out_dir / SAMPLES_FILE, sample_fn, judge_fn,
                         prompt_tokens_fn, seed=seed, batch_prompts=batch_prompts, progress=progress)
     finally:
-        for judge in [oracle, *judges.values()]:
+        for judge in [oracle, *owned]:
             judge.close()
     samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
     metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",

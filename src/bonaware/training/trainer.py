@@ -94,7 +94,6 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, progress: bool = True):
         from bonaware.models import load_model
-
         from bonaware.sampling import HFSampler
         from bonaware.tasks import get_task
         from bonaware.verifiers import get_verifier, verifier_from_spec
