@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from bonaware.errors import BonawareError
-from bonaware.sampling import naive_sequence_logprobs, sequence_logprobs
+from bonaware.sampling import naive_sequence_logprobs, paired_sequence_logprobs, sequence_logprobs
 from bonaware.sampling.hf_model import hf_checkpointing_active
 
 PROMPT = [5, 9, 14, 22, 7, 30]
@@ -145,3 +145,24 @@ def test_bad_arguments_raise(llama, kwargs, message):
     args = dict(prompt_ids=PROMPT, completion_ids_list=COMPLETIONS) | kwargs
     with pytest.raises(BonawareError, match=message):
         sequence_logprobs(llama, **args)
+
+
+PAIRS = [([5, 9, 14], [11, 12, 13, 2]), ([22, 7, 30, 31, 8, 9], [40, 41]), ([4], [7] * 5), ([6, 6], [3])]
+
+
+def test_paired_logprobs_equal_per_prompt_naive_values_and_gradients(llama):
+    """N'=1 batching: one right-padded forward over different prompts equals the naive per-prompt result."""
+    model = copy.deepcopy(llama).double()
+    prompts, comps = [p for p, _ in PAIRS], [c for _, c in PAIRS]
+    ours, g_ours = _grads(model, lambda: paired_sequence_logprobs(model, prompts, comps, chunk_size=3))
+
+    def naive():
+        rows = [naive_sequence_logprobs(model, p, [c])[0] for p, c in PAIRS]
+        return torch.nn.utils.rnn.pad_sequence(rows, batch_first=True)
+
+    ref, g_ref = _grads(model, naive)
+    assert torch.allclose(ours, ref, atol=1e-8, rtol=0)
+    for name in g_ref:
+        assert torch.allclose(g_ours[name], g_ref[name], atol=1e-8, rtol=0), name
+    with pytest.raises(BonawareError, match="2 prompts but 1 completions"):
+        paired_sequence_logprobs(model, prompts[:2], comps[:1])

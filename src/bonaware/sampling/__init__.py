@@ -20,7 +20,12 @@ from typing import Any
 from bonaware.errors import BonawareError, unknown_name
 from bonaware.sampling.base import Completion, FinishReason, Prompt, Sampler, SamplingParams
 from bonaware.sampling.hf import HFSampler
-from bonaware.sampling.logprobs import naive_sequence_logprobs, sequence_logprobs, token_logprobs
+from bonaware.sampling.logprobs import (
+    naive_sequence_logprobs,
+    paired_sequence_logprobs,
+    sequence_logprobs,
+    token_logprobs,
+)
 from bonaware.sampling.vllm_backend import VLLMSampler, vllm_available
 
 
@@ -76,6 +81,7 @@ __all__ = [
     "token_logprobs",
     "get_sampler",
     "naive_sequence_logprobs",
+    "paired_sequence_logprobs",
     "sequence_logprobs",
     "vllm_available",
 ]

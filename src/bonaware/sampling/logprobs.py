@@ -88,6 +88,48 @@ def sequence_logprobs(
     return torch.zeros((n, t_max), dtype=lp.dtype, device=device).index_put((real,), lp)
 
 
+def paired_sequence_logprobs(
+    model: Any,
+    prompt_ids_list: Sequence[Sequence[int]],
+    completion_ids_list: Sequence[Sequence[int]],
+    *,
+    chunk_size: int = 256,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """Per-token log-probs of one completion per prompt (``completion_ids_list[i]`` after ``prompt_ids_list[i]``).
+
+    The batched counterpart of :func:`sequence_logprobs` for N′ = 1 training (nothing to share
+    between different prompts): each ``prompt + completion`` is one right-padded row of a single
+    forward pass, and the same chunked head scores only real completion positions. Returns
+    ``[B, T_max]`` with zeros past each completion's end; carries gradients when grad mode is on.
+    """
+    if len(prompt_ids_list) != len(completion_ids_list):
+        raise BonawareError(
+            f"paired_sequence_logprobs: {len(prompt_ids_list)} prompts but {len(completion_ids_list)} completions"
+        )
+    if not prompt_ids_list:
+        raise BonawareError("paired_sequence_logprobs: no sequences")
+    if any(len(p) == 0 for p in prompt_ids_list):
+        raise BonawareError("paired_sequence_logprobs: an empty prompt; the first completion token needs a context")
+    body, head = hf_model.decoder_and_head(model)
+    device = hf_model.model_device(model)
+    completions = [[int(t) for t in c] for c in completion_ids_list]
+    targets, tmask = hf_model.right_pad(completions, 0, device)
+    b, t_max = targets.shape
+    if t_max == 0:
+        return torch.zeros((b, 0), device=device)
+    rows = [[int(t) for t in p] + c[:-1] for p, c in zip(prompt_ids_list, completions)]
+    ids, attn = hf_model.right_pad(rows, 0, device)
+    hidden = body(input_ids=ids, attention_mask=attn, use_cache=False).last_hidden_state
+    # hidden at position len(prompt)-1+t predicts completion token t
+    starts = torch.tensor([len(p) - 1 for p in prompt_ids_list], device=device)
+    index = (starts[:, None] + torch.arange(t_max, device=device)[None, :]).clamp(max=hidden.shape[1] - 1)
+    gathered = hidden.gather(1, index[..., None].expand(b, t_max, hidden.shape[-1]))
+    real = tmask.bool()
+    lp = token_logprobs(model, head, gathered[real], targets[real], chunk_size=chunk_size, temperature=temperature)
+    return torch.zeros((b, t_max), dtype=lp.dtype, device=device).index_put((real,), lp)
+
+
 def _hidden_shared_prompt(
     model: Any, body: Any, prompt: list[int], targets: torch.Tensor, tmask: torch.Tensor
 ) -> torch.Tensor:

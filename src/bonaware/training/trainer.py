@@ -212,8 +212,6 @@ class Trainer:
 
     def train_step(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """One optimiser step; returns (scalar metrics, histograms)."""
-        from bonaware.sampling import sequence_logprobs
-
         cfg, spec = self.cfg, self.spec
         t0 = time.perf_counter()
         problems = self._draw_problems()
@@ -256,47 +254,50 @@ class Trainer:
             w = w / std if std > 1e-8 else w
         w_exp = None if weights.expert is None else np.asarray(weights.expert, dtype=float)
 
-        # 5. loss, accumulated prompt by prompt (the prompt is computed once; backward frees memory)
+        # 5. loss, accumulated unit by unit (backward per unit bounds memory). A unit is one prompt's
+        #    N' samples (+ expert), scored with the prompt computed once; with N' = 1 there is nothing
+        #    to share, so up to 32 prompts form one right-padded batch instead.
         beta = cfg.kl_coef(self.step)
         B = len(problems)
         total_loss = total_kl = 0.0
         n_tokens = 0
         self.opt.zero_grad(set_to_none=True)
+        units: list[list[tuple[list[int], list[int], float, bool]]] = []
         for i, (prompt, row) in enumerate(zip(prompts, comps)):
-            seqs = [list(c.token_ids) for c in row]
-            coefs = list(w[i])
-            if w_exp is not None and w_exp[i] != 0:
-                seqs.append(expert_ids[i])
-                coefs.append(float(w_exp[i]))
-            # only sequences with a nonzero weight (or all policy samples when the KL term is on) need a pass
-            keep = [j for j, c in enumerate(coefs) if c != 0 or (beta > 0 and j < len(row))]
-            keep = [j for j in keep if len(seqs[j]) > 0]
-            if not keep:
-                continue
             prompt_ids = self._encode_prompt(prompt)
-            policy = [k for k, j in enumerate(keep) if j < len(row)]
+            entries = [(prompt_ids, list(c.token_ids), float(w[i, j]), True) for j, c in enumerate(row)]
+            if w_exp is not None and w_exp[i] != 0:
+                entries.append((prompt_ids, expert_ids[i], float(w_exp[i]), False))
+            # only sequences with a nonzero weight (or policy samples when the KL term is on) need a pass
+            entries = [e for e in entries if len(e[1]) > 0 and (e[2] != 0 or (beta > 0 and e[3]))]
+            if cfg.n_prime == 1 and units and len(units[-1]) < 32:
+                units[-1].extend(entries)
+            elif entries:
+                units.append(entries)
+        for entries in units:
+            if not entries:
+                continue
+            seqs = [e[1] for e in entries]
+            policy = [k for k, e in enumerate(entries) if e[3]]
             ref_lp = None
             if beta > 0 and policy:
                 # anchor log-probs first: swapping the anchor's weights in is an in-place write to the
                 # parameters, which must not happen while the policy's autograd graph holds them
                 with torch.no_grad(), self.anchor.swap_in(self.params):
-                    ref_lp = sequence_logprobs(self.model, prompt_ids, [seqs[keep[k]] for k in policy],
-                                               chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
-            tok_lp = sequence_logprobs(self.model, prompt_ids, [seqs[j] for j in keep],
-                                       chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
-            lengths = torch.tensor([len(seqs[j]) for j in keep], dtype=torch.float32, device=self.device)
+                    ref_lp = self._logprobs([entries[k][0] for k in policy], [seqs[k] for k in policy])
+            tok_lp = self._logprobs([e[0] for e in entries], seqs)
+            lengths = torch.tensor([len(q) for q in seqs], dtype=torch.float32, device=self.device)
             mask = _length_mask(lengths, tok_lp.shape[1])
             seq_lp = (tok_lp * mask).sum(-1)
             if cfg.loss_agg == "token_mean":
                 seq_lp = seq_lp / lengths
-            c = torch.tensor([coefs[j] for j in keep], dtype=seq_lp.dtype, device=self.device)
+            c = torch.tensor([e[2] for e in entries], dtype=seq_lp.dtype, device=self.device)
             loss = -(c * seq_lp).sum() / B
             if ref_lp is not None:
-                width = tok_lp.shape[1]
-                ref_lp = torch.nn.functional.pad(ref_lp, (0, width - ref_lp.shape[1]))
+                ref_lp = torch.nn.functional.pad(ref_lp, (0, tok_lp.shape[1] - ref_lp.shape[1]))
                 kl = _k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
-                loss = loss + beta * kl.sum() / (B * len(row))
-                total_kl += float(kl.detach().sum()) / (B * len(row))
+                loss = loss + beta * kl.sum() / (B * cfg.n_prime)  # mean KL per sample
+                total_kl += float(kl.detach().sum()) / (B * cfg.n_prime)
             loss.backward()
             total_loss += float(loss.detach())
             n_tokens += int(lengths.sum())
@@ -336,6 +337,15 @@ class Trainer:
             **{f"obj/{k}": float(v) for k, v in weights.stats.items()},
         }
         return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
+
+    def _logprobs(self, prompt_ids: list[list[int]], seqs: list[list[int]]) -> torch.Tensor:
+        """Per-token log π_T′ of ``seqs[k]`` after ``prompt_ids[k]``: prompt computed once when shared."""
+        from bonaware.sampling import paired_sequence_logprobs, sequence_logprobs
+
+        kw = {"chunk_size": self.cfg.logprob_chunk, "temperature": self.cfg.temperature}
+        if all(p is prompt_ids[0] for p in prompt_ids):
+            return sequence_logprobs(self.model, prompt_ids[0], seqs, **kw)
+        return paired_sequence_logprobs(self.model, prompt_ids, seqs, **kw)
 
     def _encode_prompt(self, prompt: str) -> list[int]:
         return self.sampler.encode([prompt])[0]  # exactly the ids the sampler conditioned on
