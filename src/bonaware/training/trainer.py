@@ -94,7 +94,6 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, progress: bool = True):
         from bonaware.models import load_model
-
         from bonaware.sampling import HFSampler
         from bonaware.tasks import get_task
         from bonaware.verifiers import get_verifier, verifier_from_spec
@@ -275,6 +274,13 @@ class Trainer:
             if not keep:
                 continue
             prompt_ids = self._encode_prompt(prompt)
+            policy = [k for k, j in enumerate(keep) if j < len(row)]
+            if beta > 0 and policy:
+                # anchor log-probs first: swap_in writes the parameters in place, which would
+                # invalidate the autograd graph of a policy forward pass made before it
+                with torch.no_grad(), self.anchor.swap_in(self.params):
+                    ref_lp = sequence_logprobs(self.model, prompt_ids, [seqs[keep[k]] for k in policy],
+                                               chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
             tok_lp = sequence_logprobs(self.model, prompt_ids, [seqs[j] for j in keep],
                                        chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
             lengths = torch.tensor([len(seqs[j]) for j in keep], dtype=torch.float32, device=self.device)
@@ -284,12 +290,9 @@ class Trainer:
                 seq_lp = seq_lp / lengths
             c = torch.tensor([coefs[j] for j in keep], dtype=seq_lp.dtype, device=self.device)
             loss = -(c * seq_lp).sum() / B
-            policy = [k for k, j in enumerate(keep) if j < len(row)]
             if beta > 0 and policy:
-                with torch.no_grad(), self.anchor.swap_in(self.params):
-                    ref_lp = sequence_logprobs(self.model, prompt_ids, [seqs[keep[k]] for k in policy],
-                                               chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
-                kl = _k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
+                width = ref_lp.shape[1]  # policy samples only: may be narrower than with the expert
+                kl = _k3_kl(tok_lp[policy, :width], ref_lp, mask[policy, :width], cfg.kl_type)
                 loss = loss + beta * kl.sum() / (B * len(row))
                 total_kl += float(kl.detach().sum()) / (B * len(row))
             loss.backward()
