@@ -27,7 +27,7 @@ import torch
 from tqdm.auto import trange
 
 from bonaware.errors import BonawareError
-from bonaware.io import write_json_atomic
+from bonaware.io import _ensure_writable_dir, write_json_atomic
 from bonaware.objectives import GroupBatch, get_objective
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
@@ -138,6 +138,7 @@ class Trainer:
             self.value = ValueHead(self.model.config.hidden_size).to(self.device)
             self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
         self.step = 0
+        _ensure_writable_dir(self.out)  # clear BonawareError, not TensorBoard's traceback
         self.logger = RunLogger(self.out)
         if cfg.resume:
             self._restore()
