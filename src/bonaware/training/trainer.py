@@ -28,7 +28,7 @@ from tqdm.auto import trange
 
 from bonaware.errors import BonawareError
 from bonaware.io import _ensure_writable_dir, write_json_atomic
-from bonaware.objectives import GroupBatch, get_objective
+from bonaware.objectives import GroupBatch, get_objective, objective_info
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
 from bonaware.training.logger import RunLogger
@@ -105,6 +105,10 @@ class Trainer:
             raise BonawareError(f"--method={cfg.method} needs --n_prime >= {self.spec.min_samples}, got {cfg.n_prime}")
         self.objective = get_objective(self.spec.objective)
         self.obj_params = resolve_params(self.spec, cfg)
+        accepted = objective_info(self.spec.objective).params  # fail before any output is written
+        if unknown := sorted(set(self.obj_params) - set(accepted)):
+            raise BonawareError(f"--objective_args: objective {self.spec.objective!r} has no parameter(s) "
+                                f"{', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}")
         self.out = Path(cfg.out)
         self.device = resolve_device(cfg.device)
         dtype = resolve_dtype(cfg.dtype, self.device)
