@@ -1,9 +1,9 @@
 """The CLI's bad-input contract (src/bonaware/errors.py): every command answers bad input with ONE clear
 error line naming the place, exit status 2, no traceback, and no (partial) output file.
 
-Cases that fail before torch is imported run ``python -m bonaware`` in a subprocess (the real entry
-point, ~0.3 s each); cases that must load a model first call :func:`bonaware.cli.main.main` in-process
-(same code path, without paying a torch import per case).
+Every case calls :func:`bonaware.cli.main.main` in-process (the code path of ``python -m bonaware``
+without a fresh interpreter per case); the first case of each command also runs as a real
+``python -m bonaware`` subprocess, so exit status and stderr are checked end to end.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ PROC = "/proc/bonaware-contract/out"  # cannot be created, even by root
 V = ["--task=arith", "--out={out}/v.jsonl"]  # verify: later flags win
 
 # (command, argv, substrings the error line must contain); {in} = input folder, {out} = a fresh output path
-SUBPROCESS_CASES = [
+CASES = [
     ("train", ["--n_prime=0"], ["--n_prime", ">= 1"]),
     ("train", ["--method=pass_at_k", "--k=9", "--n_prime=4"], ["--k=9", "--n_prime=4"]),
     ("train", ["--steps=abc"], ["--steps", "int", "abc"]),
@@ -62,9 +62,25 @@ def _fill(argv, inputs, out):
     return [a.replace("{in}", str(inputs)).replace("{out}", str(out)) for a in argv]
 
 
-@pytest.mark.parametrize(("command", "argv", "needles"), SUBPROCESS_CASES,
-                         ids=[f"{c}:{' '.join(a)[:40]}" for c, a, _ in SUBPROCESS_CASES])
-def test_cli_bad_input_is_one_clear_error(command, argv, needles, inputs, tmp_path):
+def _ids(cases):
+    return [f"{c}:{' '.join(a)[:40]}" for c, a, _ in cases]
+
+
+@pytest.mark.parametrize(("command", "argv", "needles"), CASES, ids=_ids(CASES))
+def test_cli_bad_input_is_one_clear_error(command, argv, needles, inputs, tmp_path, capsys):
+    out = tmp_path / "out"
+    before = files_under(tmp_path)
+    code = main([command, *_fill(argv, inputs, out)])
+    check_clean_error(code, capsys.readouterr().err, command, *needles)
+    assert files_under(tmp_path) == before, "a failed command left files behind"
+
+
+#: the real entry point in a subprocess, for the first case of each command (the rest run in-process)
+FIRST_OF_EACH = [next(c for c in CASES if c[0] == name) for name in dict.fromkeys(c[0] for c in CASES)]
+
+
+@pytest.mark.parametrize(("command", "argv", "needles"), FIRST_OF_EACH, ids=_ids(FIRST_OF_EACH))
+def test_python_m_bonaware_bad_input_is_one_clear_error(command, argv, needles, inputs, tmp_path):
     out = tmp_path / "out"
     before = files_under(tmp_path)
     proc = run_cli(command, *_fill(argv, inputs, out), cwd=tmp_path)
@@ -73,13 +89,17 @@ def test_cli_bad_input_is_one_clear_error(command, argv, needles, inputs, tmp_pa
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_every_command_has_help_and_rejects_unknown_flags(command, tmp_path):
+def test_every_command_has_help_and_rejects_unknown_flags(command, capsys):
     if importlib.util.find_spec(COMMANDS[command][0]) is None:
         pytest.skip(f"{COMMANDS[command][0]} is registered in COMMANDS but not written yet")
-    assert run_cli(command, "--help", cwd=tmp_path).returncode == 0
-    proc = run_cli(command, "--no-such-flag", cwd=tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "unrecognized arguments: --no-such-flag" in proc.stderr or "required" in proc.stderr
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0 and f"bonaware {command}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main([command, "--no-such-flag"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "Traceback" not in err
+    assert "unrecognized arguments: --no-such-flag" in err or "required" in err
 
 
 def test_unknown_command_and_model_name_are_usage_errors(tmp_path):
@@ -111,8 +131,7 @@ MODEL_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("command", "argv", "needles"), MODEL_CASES,
-                         ids=[f"{c}:{' '.join(a)[:40]}" for c, a, _ in MODEL_CASES])
+@pytest.mark.parametrize(("command", "argv", "needles"), MODEL_CASES, ids=_ids(MODEL_CASES))
 def test_model_loading_commands_reject_bad_input_cleanly(command, argv, needles, inputs, model_dir, tmp_path,
                                                          capsys):
     out = tmp_path / "out"

@@ -41,7 +41,7 @@ def _finite(weights) -> bool:
 
 
 @pytest.mark.parametrize("name", list_objectives())
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(batch=group_batches(), N=st.integers(1, 8))
 def test_any_valid_batch_gives_finite_weights_or_a_clear_error(name, batch, N):
     params = {key: N for key in ("N", "k") if key in objective_info(name).params}

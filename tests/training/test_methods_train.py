@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import subprocess
@@ -93,7 +94,20 @@ def _cli(*args, timeout=120):
                           env=env, timeout=timeout)
 
 
+def test_cli_main_train_runs_and_saves(model_dir, tmp_path, capsys):
+    """``bonaware train --flags`` in-process: flags -> TrainConfig -> training -> final model."""
+    from bonaware.cli.main import main
+
+    assert main(["train", *fast_cli_args(model_dir, tmp_path / "run", method="bon_rl_v")]) == 0
+    assert f"trained model saved to {tmp_path / 'run' / 'final'}" in capsys.readouterr().out
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["method"] == "bon_rl_v" and config["n_prime"] == FAST["n_prime"]
+    assert (tmp_path / "run" / "final" / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
 def test_cli_train_runs_and_saves(model_dir, tmp_path):
+    """The real entry point, ``python -m bonaware train`` (slow: a fresh interpreter imports torch)."""
     proc = _cli(*fast_cli_args(model_dir, tmp_path / "run", method="bon_rlb_p"))
     assert proc.returncode == 0, proc.stderr
     assert f"trained model saved to {tmp_path / 'run' / 'final'}" in proc.stdout
