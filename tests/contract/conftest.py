@@ -37,6 +37,7 @@ def inputs(tmp_path):
         "missing_field.jsonl": '{"completion": "13"}\n',
         "wrong_type.jsonl": '{"problem_id": 3.5, "completion": "13"}\n',
         "completions_not_strings.jsonl": '{"problem_id": "arith/add1/6+7", "completions": ["1", 2]}\n',
+        "empty_completions.jsonl": '{"problem_id": "arith/add1/6+7", "completions": []}\n',
         "unknown_problem.jsonl": '{"problem_id": "arith/nope", "completion": "13"}\n',
         "empty.jsonl": "",
         "bad.yaml": "method: [1, 2\n",

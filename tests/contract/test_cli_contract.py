@@ -36,6 +36,7 @@ CASES = [
     ("verify", V + ["--in={in}/completions_not_strings.jsonl"],
      ["completions_not_strings.jsonl:1", "completions"]),
     ("verify", V + ["--in={in}/unknown_problem.jsonl"], ["unknown_problem.jsonl:1", "arith/nope"]),
+    ("verify", V + ["--in={in}/empty_completions.jsonl"], ["empty_completions.jsonl:1", "'completions' is empty"]),
     ("verify", V + ["--in={in}/empty.jsonl"], ["empty.jsonl", "no rows"]),
     ("verify", V + ["--in={in}/nope.jsonl"], ["nope.jsonl"]),
     ("verify", V + ["--task=nope", "--in={in}/ok.jsonl"], ["unknown task 'nope'"]),
