@@ -143,9 +143,11 @@ class Trainer:
             self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
         self.step = 0
         _ensure_writable_dir(self.out)  # clear BonawareError, not TensorBoard's traceback
+        # read and verify the checkpoint before the logger creates files: a bad one leaves --out untouched
+        state = latest_checkpoint(self.out) if cfg.resume else None
         self.logger = RunLogger(self.out)
-        if cfg.resume:
-            self._restore()
+        if state is not None:
+            self._restore(state)
 
     # -- state ------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -163,10 +165,8 @@ class Trainer:
             "metrics": self.logger.rows,
         }
 
-    def _restore(self) -> None:
-        state = latest_checkpoint(self.out)
-        if state is None:
-            return  # nothing to resume from: start fresh (documented behaviour of --resume)
+    def _restore(self, state: dict) -> None:
+        """Load a checkpoint's state (--resume without a checkpoint starts fresh: documented behaviour)."""
         if len(state["params"]) != len(self.params):
             raise BonawareError(f"{self.out}: checkpoint does not match this model/--lora setting")
         with torch.no_grad():
