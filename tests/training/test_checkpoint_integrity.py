@@ -61,6 +61,7 @@ def test_cli_resume_from_truncated_checkpoint_exits_2_with_clear_message(model_d
     ckpt4 = out / "ckpt-4.pt"
     ckpt4.write_bytes(ckpt4.read_bytes()[: len(ckpt4.read_bytes()) // 2])
     metrics = (out / "metrics.csv").read_bytes()
+    files = sorted(out.rglob("*"))
     capsys.readouterr()
 
     args = [f"--{k}={v}" for k, v in vars(fast_config(model_dir, out, method="grpo", steps=6, ckpt_every=2)).items()
@@ -73,3 +74,4 @@ def test_cli_resume_from_truncated_checkpoint_exits_2_with_clear_message(model_d
     assert str(ckpt4) in err and "ckpt-2.pt is intact" in err
     assert "Traceback" not in err
     assert (out / "metrics.csv").read_bytes() == metrics  # nothing rewritten by the failed resume
+    assert sorted(out.rglob("*")) == files  # and nothing added (no new TensorBoard file)
