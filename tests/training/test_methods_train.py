@@ -131,3 +131,26 @@ def test_cli_lists_every_method():
     assert proc.returncode == 0
     listed = [line.split()[0] for line in proc.stdout.splitlines() if line.strip()]
     assert listed == list_methods()
+
+
+@pytest.mark.parametrize("kl_type", ["token", "sequence"])
+def test_kl_to_the_anchor_is_positive_once_the_policy_moved(model_dir, tmp_path, kl_type):
+    """Step 1 (β = 0) moves the policy by SFT; at step 2 the k3 estimate against the EMA anchor is > 0."""
+    cfg = fast_config(model_dir, tmp_path / "run", method="sft", n_prime=2, lr=1e-2, kl_delay=1, kl_type=kl_type)
+    train(cfg, progress=False)
+    rows = read_rows(tmp_path / "run" / "metrics.csv")
+    assert float(rows[0]["kl"]) == 0.0 and float(rows[1]["kl"]) > 0.0
+
+
+@pytest.mark.parametrize("options", [
+    dict(method="bon_rlb", p_fail_source="value"),
+    dict(method="bon_rlb", objective_args="apply_to=all"),
+    dict(method="grpo", normalize_weights=True),
+    dict(method="bon_rlb_p", loss_agg="token_mean", grad_clip=0),
+    dict(method="pass_at_k", k=2),
+    dict(method="base_bon_sft", lora=True, lora_r=2, lora_targets="q_proj"),
+], ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+def test_config_options_train(model_dir, tmp_path, options):
+    train(fast_config(model_dir, tmp_path / "run", **options), progress=False)
+    rows = read_rows(tmp_path / "run" / "metrics.csv")
+    assert len(rows) == 2 and all(math.isfinite(float(r["loss"])) for r in rows)

@@ -114,3 +114,22 @@ def test_sigkilled_cli_run_resumes_to_the_same_result(model_dir, uninterrupted, 
     resumed = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert_same_run(uninterrupted, out)
+
+
+def test_lora_run_resumes_exactly(model_dir, tmp_path, monkeypatch):
+    run = dict(method="bon_sft", steps=3, ckpt_every=1, kl_delay=1, lora=True, lora_r=2, lora_targets="q_proj,v_proj",
+               lr=1e-2)
+    train(fast_config(model_dir, tmp_path / "full", **run), progress=False)
+    real_step = Trainer.train_step
+
+    def crashing_step(self):
+        if self.step == 2:
+            raise Crash
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "train_step", crashing_step)
+    with pytest.raises(Crash):
+        train(fast_config(model_dir, tmp_path / "part", **run), progress=False)
+    monkeypatch.setattr(Trainer, "train_step", real_step)
+    train(fast_config(model_dir, tmp_path / "part", resume=True, **run), progress=False)
+    assert_same_run(tmp_path / "full", tmp_path / "part")
