@@ -120,7 +120,9 @@ def load_yaml(path: str | Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise BonawareError(f"{path}: invalid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise BonawareError(f"{where}: invalid YAML ({getattr(exc, 'problem', None) or 'parse error'})") from None
     if not isinstance(data, dict):
         raise BonawareError(f"{path}: expected a mapping of config keys at the top level")
     return data

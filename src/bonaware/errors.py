@@ -19,3 +19,14 @@ def unknown_name(kind: str, name: str, available: Iterable[str]) -> BonawareErro
     """The error for an unknown registry key, listing what exists (``unknown method 'x'; ...``)."""
     names = ", ".join(sorted(available))
     return BonawareError(f"unknown {kind} {name!r}; available: {names}")
+
+
+def build_registered(kind: str, name: str, factory, **kwargs):
+    """``factory(**kwargs)``, with an unknown option (a typo in ``--task_args`` or a verifier spec)
+    reported as a :class:`BonawareError` naming the registry entry instead of a ``TypeError`` traceback."""
+    try:
+        return factory(**kwargs)
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        raise BonawareError(f"{kind} {name!r}: {exc}") from None

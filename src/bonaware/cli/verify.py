@@ -74,6 +74,8 @@ def _completions_of(row: dict, where: str) -> tuple[list[str], bool]:
         value = row["completions"]
         if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
             raise BonawareError(f"{where}: field 'completions' must be a list of strings")
+        if not value:
+            raise BonawareError(f"{where}: field 'completions' is empty (nothing to score)")
         return value, True
     if "completion" in row:
         if not isinstance(row["completion"], str):

@@ -205,6 +205,8 @@ def load_samples(path: str | os.PathLike, meta: dict | None = None) -> SampleSet
     path = Path(path)
     if path.is_dir():
         path = path / SAMPLES_FILE
+    if not path.is_file():
+        raise BonawareError(f"no samples file {str(path)!r} (is this a 'bonaware eval' run folder?)")
     rows = ((row, f"{path}:{i}") for i, row in _numbered(path))
     sample_set = group_rows(rows, path, meta)
     if not sample_set.by_temperature:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bonaware.errors import BonawareError, unknown_name
+from bonaware.errors import BonawareError, build_registered, unknown_name
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def get_task(name: str, **kwargs: Any) -> Task:
         _import_task_modules()
     if name not in _TASKS:
         raise unknown_name("task", name, _TASKS)
-    return _TASKS[name](**kwargs)
+    return build_registered("task", name, _TASKS[name], **kwargs)
 
 
 def list_tasks() -> list[str]:

@@ -27,8 +27,8 @@ import torch
 from tqdm.auto import trange
 
 from bonaware.errors import BonawareError
-from bonaware.io import write_json_atomic
-from bonaware.objectives import GroupBatch, get_objective
+from bonaware.io import _ensure_writable_dir, write_json_atomic
+from bonaware.objectives import GroupBatch, get_objective, objective_info
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
 from bonaware.training.logger import RunLogger
@@ -105,6 +105,10 @@ class Trainer:
             raise BonawareError(f"--method={cfg.method} needs --n_prime >= {self.spec.min_samples}, got {cfg.n_prime}")
         self.objective = get_objective(self.spec.objective)
         self.obj_params = resolve_params(self.spec, cfg)
+        accepted = objective_info(self.spec.objective).params  # fail before any output is written
+        if unknown := sorted(set(self.obj_params) - set(accepted)):
+            raise BonawareError(f"--objective_args: objective {self.spec.objective!r} has no parameter(s) "
+                                f"{', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}")
         self.out = Path(cfg.out)
         self.device = resolve_device(cfg.device)
         dtype = resolve_dtype(cfg.dtype, self.device)
@@ -138,9 +142,12 @@ class Trainer:
             self.value = ValueHead(self.model.config.hidden_size).to(self.device)
             self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
         self.step = 0
+        _ensure_writable_dir(self.out)  # clear BonawareError, not TensorBoard's traceback
+        # read and verify the checkpoint before the logger creates files: a bad one leaves --out untouched
+        state = latest_checkpoint(self.out) if cfg.resume else None
         self.logger = RunLogger(self.out)
-        if cfg.resume:
-            self._restore()
+        if state is not None:
+            self._restore(state)
 
     # -- state ------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -158,10 +165,8 @@ class Trainer:
             "metrics": self.logger.rows,
         }
 
-    def _restore(self) -> None:
-        state = latest_checkpoint(self.out)
-        if state is None:
-            return  # nothing to resume from: start fresh (documented behaviour of --resume)
+    def _restore(self, state: dict) -> None:
+        """Load a checkpoint's state (--resume without a checkpoint starts fresh: documented behaviour)."""
         if len(state["params"]) != len(self.params):
             raise BonawareError(f"{self.out}: checkpoint does not match this model/--lora setting")
         with torch.no_grad():

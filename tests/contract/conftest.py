@@ -1,0 +1,53 @@
+"""Fixtures for the bad-input contract tests: bad input files and a small random model folder."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory):
+    """A saved 2-layer random Llama with the tiny char tokenizer (a valid ``--model`` folder)."""
+    from bonaware.models import save_model
+    from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained
+
+    tok = build_tokenizer()
+    model = build_untrained(TinyConfig(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32), tok)
+    return save_model(model, tok, tmp_path_factory.mktemp("model") / "m")
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    """Bad (and one good) input files in ``tmp_path/in``; tests write outputs elsewhere under tmp_path."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = {
+        "ok.jsonl": '{"problem_id": "arith/add1/6+7", "completion": "13\\n"}\n',
+        "malformed.jsonl": '{"problem_id": "arith/add1/6+7", "completion": "13"}\n{bad json\n',
+        "missing_field.jsonl": '{"completion": "13"}\n',
+        "wrong_type.jsonl": '{"problem_id": 3.5, "completion": "13"}\n',
+        "completions_not_strings.jsonl": '{"problem_id": "arith/add1/6+7", "completions": ["1", 2]}\n',
+        "empty_completions.jsonl": '{"problem_id": "arith/add1/6+7", "completions": []}\n',
+        "unknown_problem.jsonl": '{"problem_id": "arith/nope", "completion": "13"}\n',
+        "empty.jsonl": "",
+        "bad.yaml": "method: [1, 2\n",
+        "unknown_key.yaml": "no_such_key: 1\n",
+        "not_mapping.yaml": "- 1\n- 2\n",
+        "samples.jsonl": '{"temperature": 1.0\n',
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    (folder / "run_without_samples").mkdir()
+    (folder / "run_bad_samples").mkdir()
+    (folder / "run_bad_samples" / "samples.jsonl").write_text("{not json\n")
+    return folder
