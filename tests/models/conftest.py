@@ -9,17 +9,6 @@ SMALL = dict(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, st
              warmup_steps=3, families="add1,add2", val_problems=16, eval_every=6, target_pass_at_1=0.9)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: the machine is shared, and the tiny model is too small to gain from more."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """BONAWARE_CACHE pointed at an empty temporary folder."""

@@ -10,17 +10,6 @@ import pytest
 from _train_helpers import make_model_folder
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: the machine is shared, and exact-resume comparisons want one thread anyway."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
     """A saved tiny random model shared by every test (read-only)."""
