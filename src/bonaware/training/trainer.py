@@ -29,6 +29,7 @@ from tqdm.auto import trange
 from bonaware.errors import BonawareError
 from bonaware.io import write_json_atomic
 from bonaware.objectives import GroupBatch, get_objective
+from bonaware.training import distributed
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
 from bonaware.training.logger import RunLogger
@@ -107,7 +108,7 @@ class Trainer:
         self.objective = get_objective(self.spec.objective)
         self.obj_params = resolve_params(self.spec, cfg)
         self.out = Path(cfg.out)
-        self.device = resolve_device(cfg.device)
+        self.world, self.device = distributed.setup(resolve_device(cfg.device))  # one process: unchanged
         dtype = resolve_dtype(cfg.dtype, self.device)
 
         torch.manual_seed(cfg.seed)
@@ -138,8 +139,9 @@ class Trainer:
         if self.spec.value_target is not None or cfg.p_fail_source == "value":
             self.value = ValueHead(self.model.config.hidden_size).to(self.device)
             self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
+        distributed.broadcast_params(self.world, self.params + (list(self.value.parameters()) if self.value else []))
         self.step = 0
-        self.logger = RunLogger(self.out)
+        self.logger = RunLogger(self.out, tensorboard=self.world.is_main)
         if cfg.resume:
             self._restore()
 
@@ -191,7 +193,7 @@ class Trainer:
         idx = rng.choice(n, size=self.cfg.batch_prompts, replace=n < self.cfg.batch_prompts)
         return [self.problems[i] for i in idx]
 
-    def _sample(self, prompts: list[str]):
+    def _sample(self, prompts: list[str], indices: list[int]):
         from bonaware.sampling import SamplingParams
 
         cfg = self.cfg
@@ -199,7 +201,7 @@ class Trainer:
                                 max_new_tokens=cfg.max_new_tokens, stop=list(self.task.stop_sequences(self.tok)),
                                 seed=_step_seed(cfg.seed, self.step))
         with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
-            return self.sampler.sample(prompts, params)
+            return distributed.sample_shard(self.sampler, prompts, params, indices)
 
     def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None]:
         R = np.array([[float(v.correct) for v in row] for row in self.oracle.score(problems, texts)])
@@ -217,13 +219,18 @@ class Trainer:
 
         cfg, spec = self.cfg, self.spec
         t0 = time.perf_counter()
-        problems = self._draw_problems()
+        batch_problems = self._draw_problems()
+        B = len(batch_problems)
+        mine = self.world.shard(B)  # this process's prompts (all of them in a single process)
+        problems = [batch_problems[i] for i in mine]
         prompts = [self.task.format_prompt(p, self.tok) for p in problems]
 
         # 1-2. sample N' completions per prompt and score them (R from the task, r from the verifier)
-        comps = self._sample(prompts)
+        comps = self._sample(prompts, mine)
         texts = [[c.text for c in row] for row in comps]
         R, r = self._score(problems, texts)
+        gather = lambda a: distributed.all_gather_rows(self.world, a, B)  # noqa: E731  [shard] -> [B] rows
+        R, r = gather(R), gather(r)
 
         expert_ids = expert_scores = None
         if spec.expert:
@@ -234,6 +241,7 @@ class Trainer:
             if self.verifier is not None:
                 ev = self.verifier.score(problems, [[e] for e in expert_texts])
                 expert_scores = np.array([row[0].score for row in ev], dtype=float)
+        expert_scores = gather(expert_scores)
 
         # 3. value baseline b(x) / P_fail from the value head
         features = v_pred = None
@@ -241,13 +249,14 @@ class Trainer:
             features = self._value_inputs(prompts)
             with torch.no_grad():
                 v_pred = self.value(features).cpu().numpy().astype(float)
+        v_pred = gather(v_pred)
         baseline = v_pred if spec.value_target is not None else None
         p_fail = np.clip(1.0 - v_pred, 0.01, 0.99) if (cfg.p_fail_source == "value" and v_pred is not None) else None
 
         # 4. per-sample weights from the registered objective
         answers = None
         if spec.objective == "base_maj_sft":
-            answers = np.array([[self.task.extract_answer(t) for t in row] for row in texts], dtype=object)
+            answers = gather(np.array([[self.task.extract_answer(t) for t in row] for row in texts], dtype=object))
         batch = GroupBatch(rewards=R, scores=r, p_fail=p_fail, baseline=baseline, expert_scores=expert_scores,
                            answers=answers)
         weights = self.objective(batch, **self.obj_params)
@@ -259,16 +268,15 @@ class Trainer:
 
         # 5. loss, accumulated prompt by prompt (the prompt is computed once; backward frees memory)
         beta = cfg.kl_coef(self.step)
-        B = len(problems)
         total_loss = total_kl = 0.0
         n_tokens = 0
         self.opt.zero_grad(set_to_none=True)
         for i, (prompt, row) in enumerate(zip(prompts, comps)):
             seqs = [list(c.token_ids) for c in row]
-            coefs = list(w[i])
-            if w_exp is not None and w_exp[i] != 0:
+            coefs = list(w[mine[i]])
+            if w_exp is not None and w_exp[mine[i]] != 0:
                 seqs.append(expert_ids[i])
-                coefs.append(float(w_exp[i]))
+                coefs.append(float(w_exp[mine[i]]))
             # only sequences with a nonzero weight (or all policy samples when the KL term is on) need a pass
             keep = [j for j, c in enumerate(coefs) if c != 0 or (beta > 0 and j < len(row))]
             keep = [j for j in keep if len(seqs[j]) > 0]
@@ -296,6 +304,7 @@ class Trainer:
             total_loss += float(loss.detach())
             n_tokens += int(lengths.sum())
 
+        distributed.all_reduce_grads(self.world, self.params)  # Σ over ranks = the one-process gradient
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else math.inf))
         self.opt.step()
         self.sched.step()
@@ -310,14 +319,18 @@ class Trainer:
             else:
                 target = R.mean(axis=1)
             pred = self.value(features)
-            vloss = torch.nn.functional.mse_loss(pred, torch.tensor(target, dtype=pred.dtype, device=self.device))
+            # squared errors summed over this shard / B: summed over ranks it is the batch mean
+            vloss = ((pred - torch.tensor(target[mine], dtype=pred.dtype, device=self.device)) ** 2).sum() / B
             self.value_opt.zero_grad(set_to_none=True)
             vloss.backward()
+            distributed.all_reduce_grads(self.world, list(self.value.parameters()))
             self.value_opt.step()
             value_loss = float(vloss.detach())
 
         dt = time.perf_counter() - t0
         gen_tokens = sum(len(c.token_ids) for row in comps for c in row)
+        total_loss, total_kl, value_loss, gen_tokens, n_tokens = distributed.all_reduce_sum(
+            self.world, [total_loss, total_kl, value_loss, gen_tokens, n_tokens], self.device)
         zero_info = float(np.mean(R.min(axis=1) == R.max(axis=1)))
         sel = r if r is not None else R
         metrics = {
@@ -346,21 +359,25 @@ class Trainer:
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> Path:
         """Train from the current step to ``cfg.steps``; returns the folder of the final model."""
-        cfg = self.cfg
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / "config.json", asdict(cfg))
-        bar = trange(self.step, cfg.steps, desc=f"train {cfg.method}", disable=not self.progress,
+        cfg, main = self.cfg, self.world.is_main  # only rank 0 writes files
+        if main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.out / "config.json", asdict(cfg))
+        bar = trange(self.step, cfg.steps, desc=f"train {cfg.method}", disable=not (self.progress and main),
                      initial=self.step, total=cfg.steps)
         for _ in bar:
             metrics, hists = self.train_step()
             self.step += 1
-            if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+            if main and (self.step % cfg.log_every == 0 or self.step == cfg.steps):
                 self.logger.log(self.step, metrics, hists)
             bar.set_postfix(reward=f"{metrics['reward']:.3f}", kl=f"{metrics['kl']:.3f}")
-            if cfg.ckpt_every and self.step % cfg.ckpt_every == 0:
+            if main and cfg.ckpt_every and self.step % cfg.ckpt_every == 0:
                 self.save()
-        self.logger.close()
-        return self.save_final()
+        if main:
+            self.logger.close()
+        final = self.save_final() if main else self.out / "final"
+        distributed.shutdown(self.world)
+        return final
 
     def save_final(self) -> Path:
         """Save the trained model (merged LoRA weights) + tokenizer to ``out/final`` atomically."""
