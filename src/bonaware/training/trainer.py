@@ -283,6 +283,14 @@ class Trainer:
             if not keep:
                 continue
             prompt_ids = self._encode_prompt(prompt)
+            policy = [k for k, j in enumerate(keep) if j < len(row)]
+            ref_lp = None
+            if beta > 0 and policy:
+                # anchor log-probs first: swap_in overwrites the parameters in place, which would
+                # invalidate the autograd graph of a policy forward pass made before it
+                with torch.no_grad(), self.anchor.swap_in(self.params):
+                    ref_lp = sequence_logprobs(self.model, prompt_ids, [seqs[keep[k]] for k in policy],
+                                               chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
             tok_lp = sequence_logprobs(self.model, prompt_ids, [seqs[j] for j in keep],
                                        chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
             lengths = torch.tensor([len(seqs[j]) for j in keep], dtype=torch.float32, device=self.device)
@@ -292,11 +300,7 @@ class Trainer:
                 seq_lp = seq_lp / lengths
             c = torch.tensor([coefs[j] for j in keep], dtype=seq_lp.dtype, device=self.device)
             loss = -(c * seq_lp).sum() / B
-            policy = [k for k, j in enumerate(keep) if j < len(row)]
-            if beta > 0 and policy:
-                with torch.no_grad(), self.anchor.swap_in(self.params):
-                    ref_lp = sequence_logprobs(self.model, prompt_ids, [seqs[keep[k]] for k in policy],
-                                               chunk_size=cfg.logprob_chunk, temperature=cfg.temperature)
+            if ref_lp is not None:
                 kl = _k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
                 loss = loss + beta * kl.sum() / (B * len(row))
                 total_kl += float(kl.detach().sum()) / (B * len(row))
