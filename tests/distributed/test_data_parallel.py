@@ -1,4 +1,4 @@
-"""Data-parallel training (docs/scaling.md): 2 gloo processes reproduce the 1-process run."""
+"""Data-parallel training (docs/scaling.md): `accelerate launch` with 2 gloo processes reproduces the 1-process run."""
 
 import os
 import socket
@@ -51,8 +51,9 @@ def test_two_gloo_processes_reproduce_one_process_weights(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     subprocess.run([sys.executable, "-m", "bonaware", *flags, f"--out={one}"], env=env, check=True,
                    capture_output=True)
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-                    f"--master_port={_free_port()}", "-m", "bonaware", *flags, f"--out={two}"],
+    config = Path(__file__).parents[2] / "configs" / "accelerate" / "cpu.yaml"
+    subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config),
+                    "--main_process_port", str(_free_port()), "-m", "bonaware", *flags, f"--out={two}"],
                    env=env, check=True, capture_output=True)
     a, b = _final_weights(one), _final_weights(two)
     moved = max(float((a[k] - b[k]).abs().max()) for k in a)
@@ -65,3 +66,11 @@ def test_two_gloo_processes_reproduce_one_process_weights(tmp_path):
 
     init = load_model("tiny", device="cpu")[0].state_dict()
     assert max(float((a[k] - init[k]).abs().max()) for k in a) > 1e-3  # training did move the weights
+
+
+@pytest.mark.parametrize("name", ["multi_gpu", "multi_node", "cpu", "fsdp", "zero2", "zero3"])
+def test_accelerate_configs_load(name):
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    cfg = load_config_from_file(str(Path(__file__).parents[2] / "configs" / "accelerate" / f"{name}.yaml"))
+    assert cfg.num_processes >= 2 and cfg.distributed_type.value in {"MULTI_GPU", "FSDP", "DEEPSPEED"}
