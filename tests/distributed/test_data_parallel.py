@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from bonaware.errors import BonawareError
 from bonaware.training.distributed import World, all_gather_rows, all_reduce_grads, setup
 
 
@@ -16,6 +17,8 @@ def test_shards_partition_the_batch_in_strided_order():
     shards = [World(rank, 3).shard(8) for rank in range(3)]
     assert shards == [[0, 3, 6], [1, 4, 7], [2, 5]]
     assert sorted(i for s in shards for i in s) == list(range(8))
+    with pytest.raises(BonawareError, match="batch_prompts"):
+        World(0, 4).shard(3)
 
 
 def test_single_process_helpers_are_no_ops(monkeypatch):

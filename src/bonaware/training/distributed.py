@@ -46,6 +46,9 @@ class World:
 
     def shard(self, n: int) -> list[int]:
         """Indices of the global batch this rank owns: ``range(n)[rank::size]``."""
+        if n < self.size:
+            raise BonawareError(f"--batch_prompts={n} is smaller than the {self.size} processes: every process "
+                                "needs at least one prompt per step")
         return list(range(self.rank, n, self.size))
 
 
