@@ -85,6 +85,8 @@ def test_objective_advantages_reject_non_binary_rewards():
         objective_advantages(np.array([0.0, 0.5, 1.0, 0.0]), None, 4, "pass_at_k", {"k": 2})
     with pytest.raises(BonawareError, match="groups"):
         objective_advantages(np.zeros(6), None, 4, "pass_at_k", {"k": 2})
+    with pytest.raises(BonawareError, match="expert"):  # SFT weights an expert response TRL never samples
+        objective_advantages(np.array([1.0, 0.0, 0.0, 1.0]), None, 4, "sft")
 
 
 def test_verifier_reward_fn_returns_environment_reward_and_score():
@@ -98,3 +100,10 @@ def test_verifier_reward_fn_returns_environment_reward_and_score():
     assert len(score(prompts=[""] * 3, completions=good, problem_id=ids)) == 3
     with pytest.raises(BonawareError, match="problem_id"):
         correct(prompts=[""], completions=["1"])
+
+
+@pytest.mark.parametrize("objective,match", [("no_such_objective", "unknown objective|no_such_objective"),
+                                             ("bon_sft", "expert_scores"), ("base_maj_sft", "answers")])
+def test_objectives_trl_cannot_feed_are_rejected_before_building(objective, match):
+    with pytest.raises(BonawareError, match=match):
+        BoNAwareGRPOTrainer(model=None, objective=objective)

@@ -59,7 +59,14 @@ def objective_advantages(rewards: np.ndarray, scores: np.ndarray | None, num_gen
     batch = GroupBatch(rewards=rewards.reshape(shape),
                        scores=None if scores is None else np.asarray(scores, dtype=float).reshape(shape))
     weights = get_objective(objective)(batch, **(objective_kwargs or {}))
+    _check_no_expert(weights, objective)
     return scale * np.asarray(weights.sample, dtype=float).ravel(), weights
+
+
+def _check_no_expert(weights: Weights, objective: str) -> None:
+    if weights.expert is not None and np.any(np.asarray(weights.expert) != 0):
+        raise BonawareError(f"objective {objective!r} weights an expert (dataset) response, which GRPO-style "
+                            "trainers do not sample; use `bonaware train` for SFT-type objectives")
 
 
 class BoNAwareGRPOTrainer(GRPOTrainer):

@@ -75,6 +75,9 @@ def outcome_advantage(token_level_rewards: torch.Tensor, response_mask: torch.Te
     for n, members in by_size.items():
         rows = np.array(members)  # [P_s, n]
         weights = fn(GroupBatch(rewards=R[rows]), **_objective_kwargs(objective, n, objective_kwargs or {}))
+        if weights.expert is not None and np.any(np.asarray(weights.expert) != 0):
+            raise BonawareError(f"outcome_advantage: objective {objective!r} weights an expert response, "
+                                "which verl does not sample")
         w[rows] = weights.sample
     adv = torch.as_tensor(scale * w, dtype=torch.float32, device=response_mask.device)[:, None] * response_mask
     return adv, adv
