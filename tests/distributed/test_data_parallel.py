@@ -44,9 +44,13 @@ def _final_weights(out: Path) -> dict[str, torch.Tensor]:
 
 
 @pytest.mark.slow
-def test_two_gloo_processes_reproduce_one_process_weights(tmp_path):
-    """B=5 prompts (uneven shards 3+2), value head, verifier-free BoN-RLB(P), KL on from step 0."""
-    flags = ["train", "--method=bon_rlb_p", "--steps=2", "--batch_prompts=5", "--n_prime=4", "--max_new_tokens=6",
+@pytest.mark.parametrize("method", [
+    "--method=bon_rlb_p",  # value head (P_fail baseline) + KL from step 0
+    "--method=rl_v",       # verifier scores + leave-one-out *batch* mean: needs the gathered batch
+])
+def test_two_gloo_processes_reproduce_one_process_weights(tmp_path, method):
+    """B=5 prompts in uneven shards (3 + 2), 2 steps, KL on from step 0."""
+    flags = ["train", method, "--steps=2", "--batch_prompts=5", "--n_prime=4", "--max_new_tokens=6",
              "--kl_delay=0", "--warmup_steps=1", "--lr=1e-2", "--ckpt_every=0", "--device=cpu", "--seed=3"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src"), "OMP_NUM_THREADS": "1",
            "HF_HUB_OFFLINE": "1"}
