@@ -147,11 +147,15 @@ def sample_shard(sampler: Any, prompts: Sequence[str], params: Any, indices: Seq
     if params.seed is None:
         raise BonawareError("sample_shard: multi-process sampling needs SamplingParams.seed")
     out: dict[int, list[Any]] = {g: [None] * params.n for g in indices}
+    was_training = sampler.model.training
     sampler.model.eval()
-    with torch.inference_mode():
-        for group, rows_per_chunk in sampler._plan(ids, params):
-            sampler._run_group([indices[i] for i in group], [ids[i] for i in group], params, params.seed,
-                               rows_per_chunk, out, _NoBar())
+    try:
+        with torch.inference_mode():
+            for group, rows_per_chunk in sampler._plan(ids, params):
+                sampler._run_group([indices[i] for i in group], [ids[i] for i in group], params, params.seed,
+                                   rows_per_chunk, out, _NoBar())
+    finally:
+        sampler.model.train(was_training)
     return [out[g] for g in indices]
 
 
