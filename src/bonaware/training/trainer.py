@@ -29,6 +29,7 @@ from tqdm.auto import trange
 from bonaware.errors import BonawareError
 from bonaware.io import _ensure_writable_dir, write_json_atomic
 from bonaware.objectives import GroupBatch, get_objective, objective_info
+from bonaware.training import distributed
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig, parse_kv
 from bonaware.training.logger import RunLogger
@@ -110,7 +111,7 @@ class Trainer:
             raise BonawareError(f"--objective_args: objective {self.spec.objective!r} has no parameter(s) "
                                 f"{', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}")
         self.out = Path(cfg.out)
-        self.device = resolve_device(cfg.device)
+        self.world, self.device = distributed.setup(resolve_device(cfg.device))  # one process: unchanged
         dtype = resolve_dtype(cfg.dtype, self.device)
 
         torch.manual_seed(cfg.seed)
@@ -141,11 +142,12 @@ class Trainer:
         if self.spec.value_target is not None or cfg.p_fail_source == "value":
             self.value = ValueHead(self.model.config.hidden_size).to(self.device)
             self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
+        distributed.broadcast_params(self.world, self.params + (list(self.value.parameters()) if self.value else []))
         self.step = 0
         _ensure_writable_dir(self.out)  # clear BonawareError, not TensorBoard's traceback
         # read and verify the checkpoint before the logger creates files: a bad one leaves --out untouched
         state = latest_checkpoint(self.out) if cfg.resume else None
-        self.logger = RunLogger(self.out)
+        self.logger = RunLogger(self.out, tensorboard=self.world.is_main)
         if state is not None:
             self._restore(state)
 
@@ -195,7 +197,7 @@ class Trainer:
         idx = rng.choice(n, size=self.cfg.batch_prompts, replace=n < self.cfg.batch_prompts)
         return [self.problems[i] for i in idx]
 
-    def _sample(self, prompts: list[str]):
+    def _sample(self, prompts: list[str], indices: list[int]):
         from bonaware.sampling import SamplingParams
 
         cfg = self.cfg
@@ -203,7 +205,7 @@ class Trainer:
                                 max_new_tokens=cfg.max_new_tokens, stop=list(self.task.stop_sequences(self.tok)),
                                 seed=_step_seed(cfg.seed, self.step))
         with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
-            return self.sampler.sample(prompts, params)
+            return distributed.sample_shard(self.sampler, prompts, params, indices)
 
     def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None]:
         R = np.array([[float(v.correct) for v in row] for row in self.oracle.score(problems, texts)])
@@ -219,13 +221,18 @@ class Trainer:
         """One optimiser step; returns (scalar metrics, histograms)."""
         cfg, spec = self.cfg, self.spec
         t0 = time.perf_counter()
-        problems = self._draw_problems()
+        batch_problems = self._draw_problems()
+        B = len(batch_problems)
+        mine = self.world.shard(B)  # this process's prompts (all of them in a single process)
+        problems = [batch_problems[i] for i in mine]
         prompts = [self.task.format_prompt(p, self.tok) for p in problems]
 
         # 1-2. sample N' completions per prompt and score them (R from the task, r from the verifier)
-        comps = self._sample(prompts)
+        comps = self._sample(prompts, mine)
         texts = [[c.text for c in row] for row in comps]
         R, r = self._score(problems, texts)
+        gather = lambda a: distributed.all_gather_rows(self.world, a, B)  # noqa: E731  [shard] -> [B] rows
+        R, r = gather(R), gather(r)
 
         expert_ids = expert_scores = None
         if spec.expert:
@@ -236,6 +243,7 @@ class Trainer:
             if self.verifier is not None:
                 ev = self.verifier.score(problems, [[e] for e in expert_texts])
                 expert_scores = np.array([row[0].score for row in ev], dtype=float)
+        expert_scores = gather(expert_scores)
 
         # 3. value baseline b(x) / P_fail from the value head
         features = v_pred = None
@@ -243,13 +251,14 @@ class Trainer:
             features = self._value_inputs(prompts)
             with torch.no_grad():
                 v_pred = self.value(features).cpu().numpy().astype(float)
+        v_pred = gather(v_pred)
         baseline = v_pred if spec.value_target is not None else None
         p_fail = np.clip(1.0 - v_pred, 0.01, 0.99) if (cfg.p_fail_source == "value" and v_pred is not None) else None
 
         # 4. per-sample weights from the registered objective
         answers = None
         if spec.objective == "base_maj_sft":
-            answers = np.array([[self.task.extract_answer(t) for t in row] for row in texts], dtype=object)
+            answers = gather(np.array([[self.task.extract_answer(t) for t in row] for row in texts], dtype=object))
         batch = GroupBatch(rewards=R, scores=r, p_fail=p_fail, baseline=baseline, expert_scores=expert_scores,
                            answers=answers)
         weights = self.objective(batch, **self.obj_params)
@@ -263,16 +272,15 @@ class Trainer:
         #    N' samples (+ expert), scored with the prompt computed once; with N' = 1 there is nothing
         #    to share, so up to 32 prompts form one right-padded batch instead.
         beta = cfg.kl_coef(self.step)
-        B = len(problems)
         total_loss = total_kl = 0.0
         n_tokens = 0
         self.opt.zero_grad(set_to_none=True)
         units: list[list[tuple[list[int], list[int], float, bool]]] = []
         for i, (prompt, row) in enumerate(zip(prompts, comps)):
             prompt_ids = self._encode_prompt(prompt)
-            entries = [(prompt_ids, list(c.token_ids), float(w[i, j]), True) for j, c in enumerate(row)]
-            if w_exp is not None and w_exp[i] != 0:
-                entries.append((prompt_ids, expert_ids[i], float(w_exp[i]), False))
+            entries = [(prompt_ids, list(c.token_ids), float(w[mine[i], j]), True) for j, c in enumerate(row)]
+            if w_exp is not None and w_exp[mine[i]] != 0:
+                entries.append((prompt_ids, expert_ids[i], float(w_exp[mine[i]]), False))
             # only sequences with a nonzero weight (or policy samples when the KL term is on) need a pass
             entries = [e for e in entries if len(e[1]) > 0 and (e[2] != 0 or (beta > 0 and e[3]))]
             if cfg.n_prime == 1 and units and len(units[-1]) < 32:
@@ -307,6 +315,7 @@ class Trainer:
             total_loss += float(loss.detach())
             n_tokens += int(lengths.sum())
 
+        distributed.all_reduce_grads(self.world, self.params)  # Σ over ranks = the one-process gradient
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else math.inf))
         self.opt.step()
         self.sched.step()
@@ -321,14 +330,18 @@ class Trainer:
             else:
                 target = R.mean(axis=1)
             pred = self.value(features)
-            vloss = torch.nn.functional.mse_loss(pred, torch.tensor(target, dtype=pred.dtype, device=self.device))
+            # squared errors summed over this shard / B: summed over ranks it is the batch mean
+            vloss = ((pred - torch.tensor(target[mine], dtype=pred.dtype, device=self.device)) ** 2).sum() / B
             self.value_opt.zero_grad(set_to_none=True)
             vloss.backward()
+            distributed.all_reduce_grads(self.world, list(self.value.parameters()))
             self.value_opt.step()
             value_loss = float(vloss.detach())
 
         dt = time.perf_counter() - t0
         gen_tokens = sum(len(c.token_ids) for row in comps for c in row)
+        total_loss, total_kl, value_loss, gen_tokens, n_tokens = distributed.all_reduce_sum(
+            self.world, [total_loss, total_kl, value_loss, gen_tokens, n_tokens], self.device)
         zero_info = float(np.mean(R.min(axis=1) == R.max(axis=1)))
         sel = r if r is not None else R
         metrics = {
@@ -366,21 +379,25 @@ class Trainer:
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> Path:
         """Train from the current step to ``cfg.steps``; returns the folder of the final model."""
-        cfg = self.cfg
-        self.out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.out / "config.json", asdict(cfg))
-        bar = trange(self.step, cfg.steps, desc=f"train {cfg.method}", disable=not self.progress,
+        cfg, main = self.cfg, self.world.is_main  # only rank 0 writes files
+        if main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.out / "config.json", asdict(cfg))
+        bar = trange(self.step, cfg.steps, desc=f"train {cfg.method}", disable=not (self.progress and main),
                      initial=self.step, total=cfg.steps)
         for _ in bar:
             metrics, hists = self.train_step()
             self.step += 1
-            if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+            if main and (self.step % cfg.log_every == 0 or self.step == cfg.steps):
                 self.logger.log(self.step, metrics, hists)
             bar.set_postfix(reward=f"{metrics['reward']:.3f}", kl=f"{metrics['kl']:.3f}")
-            if cfg.ckpt_every and self.step % cfg.ckpt_every == 0:
+            if main and cfg.ckpt_every and self.step % cfg.ckpt_every == 0:
                 self.save()
-        self.logger.close()
-        return self.save_final()
+        if main:
+            self.logger.close()
+        final = self.save_final() if main else self.out / "final"
+        distributed.shutdown(self.world)
+        return final
 
     def save_final(self) -> Path:
         """Save the trained model (merged LoRA weights) + tokenizer to ``out/final`` atomically."""
