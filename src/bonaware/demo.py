@@ -4,9 +4,10 @@ On the embedded default (model ``tiny``, task ``arith``, a noisy verifier of AUC
 budget for every method:
 
 1. evaluate the base policy on held-out prompts (n samples per prompt at T, oracle R + verifier r);
-2. train a BoN-unaware baseline — RL with N′ = 1 (REINFORCE + value baseline), given N′× more
-   prompts per step so it sees the same number of samples — and BoN-aware methods (default
-   ``bon_rlb_p``, ``bon_rl_v``, ``pass_at_k``) with N′ samples per prompt;
+2. train a BoN-unaware baseline — RL with N′ = 1 (REINFORCE + value baseline) — and BoN-aware
+   methods (default ``bon_rlb_p``, ``bon_rl_v``, ``pass_at_k``) with N′ samples per prompt, all with
+   the same prompts per step and steps, as in the paper (Table 2: batch 32 for every method);
+   ``--equal_samples`` instead gives N′ = 1 methods N′× more prompts per step (same samples);
 3. evaluate each on the same prompts: Bo-N (verifier) and pass@N for N ∈ {1, 2, 4, ..., n} with the
    unbiased estimators and 95% bootstrap CIs over prompts, paired differences against the base;
 4. print the table and write ``report/report.md`` with PNG plots (via :func:`bonaware.evaluation.write_report`).
@@ -48,7 +49,9 @@ class DemoConfig:
     verifier: str = _f("noisy:target_auc=0.85", "verifier for Best-of-N selection, NAME[:key=value...]")
     n_prime: int = _f(8, "N': samples per prompt for the BoN-aware methods during training")
     steps: int = _f(150, "optimiser steps per method")
-    batch_prompts: int = _f(16, "prompts per step for N' methods (N'=1 methods get N' times more)")
+    batch_prompts: int = _f(16, "prompts per optimiser step, the same for every method (paper Table 2)")
+    equal_samples: bool = _f(False, "give N'=1 methods N' times more prompts per step, so every method "
+                             "draws the same number of samples (slower)")
     lr: float = _f(3e-4, "learning rate")
     eval_n: int = _f(32, "samples per held-out prompt at evaluation (every N <= eval_n is reported)")
     eval_prompts: int = _f(128, "held-out prompts")
@@ -79,14 +82,15 @@ class DemoConfig:
 
 
 def train_config_for(cfg: DemoConfig, method: str):
-    """The TrainConfig of one demo method: the same sample budget for every method."""
+    """The TrainConfig of one demo method: same prompts per step and steps (or samples, ``equal_samples``)."""
     from bonaware.training.config import TrainConfig
 
     single = method in SINGLE_SAMPLE_METHODS
     return TrainConfig(
         model=cfg.model, task=cfg.task, task_args=cfg.task_args, method=method, verifier=cfg.verifier,
         n_prime=1 if single else cfg.n_prime, k=None if single else cfg.n_prime,
-        batch_prompts=cfg.batch_prompts * (cfg.n_prime if single else 1), steps=cfg.steps, lr=cfg.lr,
+        batch_prompts=cfg.batch_prompts * (cfg.n_prime if single and cfg.equal_samples else 1),
+        steps=cfg.steps, lr=cfg.lr,
         max_new_tokens=cfg.max_new_tokens, seed=cfg.seed, device=cfg.device,
         out=str(Path(cfg.out) / "train" / method), ckpt_every=0,
     )
