@@ -16,7 +16,14 @@ from bonaware.errors import BonawareError
 from bonaware.tasks import get_task
 from bonaware.verifiers import get_verifier, verifier_from_spec
 from bonaware.verifiers.learned import INFO_FILE, encode_pairs
-from bonaware.verifiers.learned_train import Example, LearnedVerifierConfig, read_examples, split_by_prompt
+from bonaware.verifiers.learned_train import (
+    Example,
+    LearnedVerifierConfig,
+    evaluate,
+    mixed_groups,
+    read_examples,
+    split_by_prompt,
+)
 from bonaware.verifiers.metrics import roc_auc
 
 TASK_ARGS = "families=add1,add2"
@@ -91,6 +98,19 @@ def test_split_by_prompt_puts_no_prompt_in_both_parts_and_is_seeded():
     assert len({e.problem_id for e in held}) == 6 and len(train) + len(held) == len(examples)
     assert split_by_prompt(examples, 0.2, seed=3) == (train, held)
     assert split_by_prompt(examples, 0.2, seed=4) != (train, held)
+
+
+def test_a_scorer_that_only_knows_prompt_difficulty_has_within_prompt_auc_one_half():
+    # prompt "easy": 3 of 4 correct; prompt "hard": 1 of 4; the score is the prompt's success rate
+    labels = np.array([1, 1, 1, 0, 1, 0, 0, 0], dtype=float)
+    scores = np.array([0.75] * 4 + [0.25] * 4)
+    m = evaluate(scores, labels, ["easy"] * 4 + ["hard"] * 4)
+    assert m["auc"] > 0.6 and m["auc_within_prompt"] == 0.5 and m["mixed_prompts"] == 2
+
+
+def test_pairs_come_from_prompts_with_both_labels():
+    examples = [Example("a", "1", True), Example("a", "2", False), Example("b", "3", True), Example("a", "4", True)]
+    assert mixed_groups(examples) == [([0, 3], [1])]
 
 
 def test_spec_builds_the_verifier_and_its_scores_reproduce_the_saved_heldout_auc(trained, task):

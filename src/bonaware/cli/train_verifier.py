@@ -64,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
     held, train = result.info["heldout"], result.info["train"]
 
     def fmt(m: dict) -> str:
-        auc = "undefined (one class)" if m["auc"] is None else f"{m['auc']:.4f}"
-        return (f"AUC {auc}, accuracy {m['accuracy']:.4f} (positive rate {m['positive_rate']:.3f}), "
+        def num(x):
+            return "undefined" if x is None else f"{x:.4f}"
+
+        return (f"AUC {num(m['auc'])} (within prompt {num(m['auc_within_prompt'])}, over {m['mixed_prompts']} "
+                f"prompts with both labels), accuracy {m['accuracy']:.4f} (positive rate {m['positive_rate']:.3f}), "
                 f"{m['examples']} completions of {m['prompts']} prompts")
 
     print(f"held-out: {fmt(held)}\ntrain:    {fmt(train)}")

@@ -65,6 +65,9 @@ class LearnedVerifierConfig:
     warmup_steps: int = _f(20, "linear warm-up steps")
     weight_decay: float = _f(0.0, "AdamW weight decay")
     grad_clip: float = _f(1.0, "gradient-norm clipping threshold")
+    pair_weight: float = _f(1.0, "weight of the within-prompt Bradley-Terry loss -log sigmoid(r+ - r-) added to "
+                                 "BCE (0: BCE only); Best-of-N only compares completions of one prompt")
+    pairs_per_step: int = _f(16, "(correct, incorrect) pairs of one prompt per step for the pairwise loss")
     freeze_backbone: bool = _f(False, "train only the scalar head (a linear probe on frozen features)")
     heldout_frac: float = _f(0.2, "share of PROMPTS held out (with all their completions) for AUC/accuracy")
     max_length: int = _f(256, "longest prompt+completion in tokens (cut from the left; also capped by the "
@@ -82,6 +85,8 @@ class LearnedVerifierConfig:
             (self.lr > 0, f"--lr must be > 0, got {self.lr}"),
             (self.warmup_steps >= 0, f"--warmup_steps must be >= 0, got {self.warmup_steps}"),
             (self.weight_decay >= 0, f"--weight_decay must be >= 0, got {self.weight_decay}"),
+            (self.pair_weight >= 0, f"--pair_weight must be >= 0, got {self.pair_weight}"),
+            (self.pairs_per_step >= 1, f"--pairs_per_step must be >= 1, got {self.pairs_per_step}"),
             (self.grad_clip > 0, f"--grad_clip must be > 0, got {self.grad_clip}"),
             (0 < self.heldout_frac < 1, f"--heldout_frac must be in (0, 1), got {self.heldout_frac}"),
             (self.max_length >= 2, f"--max_length must be >= 2, got {self.max_length}"),
@@ -150,12 +155,33 @@ def split_by_prompt(examples: Sequence[Example], heldout_frac: float, seed: int)
     return [e for e in examples if e.problem_id not in held], [e for e in examples if e.problem_id in held]
 
 
-def evaluate(scores: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
-    """ROC-AUC (None when one class is missing), accuracy at σ(r) > ½, BCE, size and positive rate."""
+def evaluate(scores: np.ndarray, labels: np.ndarray, groups: Sequence[str]) -> dict[str, Any]:
+    """ROC-AUC over all pairs and within prompts, accuracy at σ(r) > ½, BCE, size and positive rate.
+
+    ``auc`` pools every (correct, incorrect) pair, also across prompts, so a scorer that only knows
+    which prompts are easy already gets > ½. Best-of-N compares completions of ONE prompt, so
+    ``auc_within_prompt`` — the mean over prompts with both labels of the per-prompt AUC — is the
+    number that predicts BoN gains. AUCs are None when undefined (one class).
+    """
     auc = roc_auc(scores, labels.astype(bool))
+    by_group: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(g, []).append(i)
+    within = [roc_auc(scores[idx], labels[idx].astype(bool)) for idx in by_group.values()]
+    within = [a for a in within if not math.isnan(a)]
     bce = np.logaddexp(0.0, -scores) * labels + np.logaddexp(0.0, scores) * (1 - labels)
-    return {"auc": None if math.isnan(auc) else auc, "accuracy": float(((scores > 0) == (labels > 0.5)).mean()),
+    return {"auc": None if math.isnan(auc) else auc,
+            "auc_within_prompt": float(np.mean(within)) if within else None, "mixed_prompts": len(within),
+            "accuracy": float(((scores > 0) == (labels > 0.5)).mean()),
             "bce": float(bce.mean()), "examples": int(len(labels)), "positive_rate": float(labels.mean())}
+
+
+def mixed_groups(examples: Sequence[Example]) -> list[tuple[list[int], list[int]]]:
+    """Per prompt with both labels: (indices of its correct examples, indices of its incorrect ones)."""
+    groups: dict[str, tuple[list[int], list[int]]] = {}
+    for i, e in enumerate(examples):
+        groups.setdefault(e.problem_id, ([], []))[0 if e.correct else 1].append(i)
+    return [g for g in groups.values() if g[0] and g[1]]
 
 
 @dataclass
@@ -203,11 +229,21 @@ def train_learned_verifier(cfg: LearnedVerifierConfig, task: Task, progress: boo
     scorer.train()
     losses = []
     bar = tqdm(range(cfg.steps), desc="train verifier", disable=not progress)
+    pairs = mixed_groups(train_set)
+    n_pairs = cfg.pairs_per_step if cfg.pair_weight > 0 and pairs else 0
     for _ in bar:
         idx = rng.integers(0, len(train_ids), size=cfg.batch_size)
-        input_ids, mask = collate([train_ids[i] for i in idx], pad, device)
+        # one forward pass: the BCE batch, then n_pairs (correct, incorrect) pairs of shared prompts
+        chosen = [pairs[g] for g in rng.integers(0, len(pairs), size=n_pairs)]
+        pos = [int(rng.choice(p)) for p, _ in chosen]
+        neg = [int(rng.choice(n)) for _, n in chosen]
+        input_ids, mask = collate([train_ids[i] for i in [*idx, *pos, *neg]], pad, device)
+        r = scorer(input_ids, mask)
         target = torch.as_tensor(train_y[idx], dtype=torch.float32, device=device)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(scorer(input_ids, mask), target)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(r[:len(idx)], target)
+        if n_pairs:  # Bradley–Terry: −log σ(r⁺ − r⁻) within a prompt, what Best-of-N ranks by
+            margin = r[len(idx):len(idx) + n_pairs] - r[len(idx) + n_pairs:]
+            loss = loss + cfg.pair_weight * torch.nn.functional.softplus(-margin).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
@@ -216,8 +252,10 @@ def train_learned_verifier(cfg: LearnedVerifierConfig, task: Task, progress: boo
         losses.append(loss.item())
         bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
     scorer.eval()
-    heldout = evaluate(scorer.score_ids(held_ids, pad, cfg.eval_batch_size), held_y)
-    train_metrics = evaluate(scorer.score_ids(train_ids, pad, cfg.eval_batch_size), train_y)
+    heldout = evaluate(scorer.score_ids(held_ids, pad, cfg.eval_batch_size), held_y,
+                       [e.problem_id for e in held_set])
+    train_metrics = evaluate(scorer.score_ids(train_ids, pad, cfg.eval_batch_size), train_y,
+                             [e.problem_id for e in train_set])
     info = {
         "task": task.name, "task_args": cfg.task_args, "backbone": cfg.model, "max_length": max_length,
         "heldout": {**heldout, "prompts": len({e.problem_id for e in held_set})},
