@@ -139,6 +139,21 @@ def test_scores_are_deterministic_across_calls_batch_sizes_and_orders(trained, t
     np.testing.assert_allclose(v.scores(problems[::-1], completions[::-1]), a[::-1], atol=1e-5)
 
 
+def test_bonaware_eval_ranks_best_of_n_by_the_learned_scores(tmp_path, trained, backbone, task):
+    from bonaware.evaluation.generate import evaluate_model
+    from bonaware.models import load_model
+
+    model, tok = load_model(backbone)
+    spec = f"learned:path={trained}:device=cpu"
+    problems = task.problems("test", n=4, seed=0)
+    result = evaluate_model(model, tok, task, problems, 3, [1.0], [spec], tmp_path / "eval", max_new_tokens=4,
+                            n_boot=10, progress=False)
+    group = result.samples.at(1.0)
+    with verifier_from_spec(spec, task) as v:
+        expected = v.scores([task.get_problem(pid) for pid in group.problem_ids], group.completions)
+    np.testing.assert_allclose(group.scores[spec], expected, atol=1e-5)
+
+
 def test_encoding_ends_with_eos_and_keeps_the_end_when_cut(trained):
     from transformers import AutoTokenizer
 

@@ -162,7 +162,7 @@ def load_scorer(path: str | Path, device: Any = "cpu") -> tuple[ScalarScorer, An
 
     from bonaware.models import load_model
 
-    folder = Path(path)
+    folder = Path(str(path))  # a spec value may have been parsed as a number
     info_path = folder / INFO_FILE
     if not info_path.is_file():
         raise BonawareError(f"learned verifier: {str(folder)!r} is not a trained verifier folder "
