@@ -18,8 +18,10 @@ SETTINGS = dict(task="arith", task_args="families=add1,add2", num_prompts=10, n=
                 max_new_tokens=6, batch_prompts=4, seed=5, device="cpu")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def one_thread():
+    """One torch thread, also for the module-scoped fixtures (two threads on a busy 2-core machine
+    spin-wait: 30x slower here)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

@@ -29,8 +29,10 @@ from bonaware.verifiers.metrics import roc_auc
 TASK_ARGS = "families=add1,add2"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def one_thread():
+    """One torch thread, also for the module-scoped fixtures (two threads on a busy 2-core machine
+    spin-wait: 30x slower here)."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
