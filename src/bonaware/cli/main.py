@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("bonaware.cli.eval", "sample, score and evaluate pass@k / BoN@k / maj@k for every k <= n, per T"),
     "report": ("bonaware.cli.report", "markdown report with plots comparing evaluation runs (from saved samples)"),
     "models": ("bonaware.cli.models", "list the embedded models; build one into the cache"),
+    "train-verifier": ("bonaware.cli.train_verifier", "train a learned verifier on samples, print held-out AUC"),
+    "sample": ("bonaware.cli.sample", "sample n completions per prompt to resumable JSONL (for verify)"),
 }
 
 
