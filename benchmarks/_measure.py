@@ -4,7 +4,9 @@ Memory is the process's resident set (RSS) as the kernel reports it, which is wh
 CPU box. Each variant runs in its own subprocess (``run_variant``); inside it, ``reset_peak()``
 clears the kernel's high-water mark (``/proc/self/clear_refs``, Linux >= 4.0) after the model is
 built, and ``peak_mb()`` reads it back (``VmHWM``), so the reported *working* memory is what the
-measured code added on top of weights, inputs and libraries. ``tracemalloc`` would miss torch's
+measured code added on top of weights, inputs and libraries. Children run with a fixed glibc mmap
+threshold so that freed tensors leave the resident set (otherwise the baseline drifts by
+hundreds of MiB depending on what the warm-up freed). ``tracemalloc`` would miss torch's
 allocations entirely.
 """
 
@@ -76,11 +78,13 @@ def peak_mb() -> float:
 
 def run_variant(script: str, args: list[str], timeout: float = 900) -> dict:
     """Run ``script --child ARGS`` in a fresh interpreter; it prints one JSON line last."""
+    src = str(Path(__file__).parents[1] / "src")
+    # A fixed mmap threshold makes glibc hand every large freed block back to the kernel at once;
+    # with its default adaptive threshold, freed tensors can stay resident and shift the baseline.
     env = dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join(
-            [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH", "")]
-        ),
+        PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]),
+        MALLOC_MMAP_THRESHOLD_="131072",
     )
     start = time.perf_counter()
     proc = subprocess.run(

@@ -32,6 +32,9 @@ def child(args: argparse.Namespace) -> None:
     model = random_llama(num_hidden_layers=args.layers)
     if args.train == "body":  # LoRA-like: the (tied) embedding / lm_head matrix gets no gradient
         model.get_output_embeddings().weight.requires_grad_(False)
+    if args.checkpointing:  # HF activation checkpointing: decoder layers recomputed in backward
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        model.train()  # checkpointing acts in train mode only; the random config has no dropout
     g = torch.Generator().manual_seed(0)
     vocab = model.config.vocab_size
     prompt = torch.randint(1, vocab, (args.prompt_len,), generator=g).tolist()
@@ -43,7 +46,10 @@ def child(args: argparse.Namespace) -> None:
         if args.variant == "decoder":  # the decoder's own share: shared-prompt hidden states, no head
             body, _ = hf_model.decoder_and_head(model)
             targets, mask = hf_model.right_pad(cs, 0, torch.device("cpu"))
-            hidden = logprobs._hidden_shared_prompt(model, body, p, targets, mask)
+            if hf_model.hf_checkpointing_active(model):
+                hidden = logprobs._hidden_recompute_prompt(body, p, targets, mask)
+            else:
+                hidden = logprobs._hidden_shared_prompt(model, body, p, targets, mask)
             hidden.sum().backward()
             return hidden.detach().sum(-1)
         if args.variant == "chunked":
@@ -94,6 +100,7 @@ def main() -> None:
         default=["body", "full"],
         help="which parameters get gradients: all, or all but the embedding/lm_head matrix",
     )
+    parser.add_argument("--checkpointing", action="store_true", help="enable HF activation checkpointing")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     args = parser.parse_args()
     if args.child:
@@ -103,7 +110,8 @@ def main() -> None:
     full_logits_mb = args.n * args.length * 49152 * 4 / 2**20
     print(
         f"N={args.n}, length={args.length} (prompt {args.prompt_len}), vocab 49152, hidden 576, "
-        f"chunk_size={args.chunk_size}; one fp32 [N, L, V] logits tensor = {full_logits_mb:.0f} MiB"
+        f"chunk_size={args.chunk_size}, activation checkpointing {'on' if args.checkpointing else 'off'}; "
+        f"one fp32 [N, L, V] logits tensor = {full_logits_mb:.0f} MiB"
     )
     print(f"{'layers':>6} {'grads':>5} {'variant':>8} {'time s':>7} {'working MiB':>12} {'peak RSS MiB':>13}")
     common = [
@@ -117,6 +125,7 @@ def main() -> None:
         str(args.chunk_size),
         "--threads",
         str(args.threads),
+        *(["--checkpointing"] if args.checkpointing else []),
     ]
     for layers in args.layers:
         for train in args.train:

@@ -200,3 +200,12 @@ def test_bad_prompts_raise(llama, tokenizer):
         sampler.sample([[1, "x"]], SamplingParams())
     with pytest.raises(BonawareError, match="batch_size"):
         HFSampler(llama, tokenizer, batch_size=0)
+
+
+def test_sampling_params_load_from_command_line_flags():
+    from bonaware.config import parse_config
+
+    params = parse_config(SamplingParams, ["--n=4", "--stop=a,b", "--seed=none", "--temperature", "0.5"])
+    assert (params.n, params.stop, params.seed, params.temperature) == (4, ["a", "b"], None, 0.5)
+    with pytest.raises(BonawareError, match="SamplingParams.top_p"):
+        parse_config(SamplingParams, ["--top_p=2"])
