@@ -49,11 +49,11 @@ class DemoConfig:
                             "methods to train (the first N'=1 method is the BoN-unaware baseline)")
     verifier: str = _f("noisy:target_auc=0.85", "verifier for Best-of-N selection, NAME[:key=value...]")
     n_prime: int = _f(8, "N': samples per prompt for the BoN-aware methods during training")
-    steps: int = _f(100, "optimiser steps per method")
+    steps: int = _f(200, "optimiser steps per method")
     batch_prompts: int = _f(16, "prompts per optimiser step, the same for every method (paper Table 2)")
     equal_samples: bool = _f(False, "give N'=1 methods N' times more prompts per step, so every method "
                              "draws the same number of samples (slower)")
-    lr: float = _f(1e-3, "learning rate (the same for every method)")
+    lr: float = _f(3e-4, "learning rate (the same for every method)")
     eval_n: int = _f(32, "samples per held-out prompt at evaluation (every N <= eval_n is reported)")
     eval_prompts: int = _f(128, "held-out prompts")
     eval_temperature: float = _f(1.0, "evaluation temperature T")
