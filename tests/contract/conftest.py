@@ -1,19 +1,8 @@
-"""Fixtures for the bad-input contract tests: bad input files and a small random model folder."""
+"""Bad-input contract fixtures: bad input files (the model folder is tests/conftest.py's ``model_dir``)."""
 
 from __future__ import annotations
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory):
-    """A saved 2-layer random Llama with the tiny char tokenizer (a valid ``--model`` folder)."""
-    from bonaware.models import save_model
-    from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained
-
-    tok = build_tokenizer()
-    model = build_untrained(TinyConfig(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32), tok)
-    return save_model(model, tok, tmp_path_factory.mktemp("model") / "m")
 
 
 @pytest.fixture

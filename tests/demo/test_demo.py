@@ -11,16 +11,6 @@ from bonaware.demo import DemoConfig, run_demo, train_config_for
 from bonaware.errors import BonawareError
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    from bonaware.models import save_model
-    from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained
-
-    tok = build_tokenizer()
-    model = build_untrained(TinyConfig(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64), tok)
-    return save_model(model, tok, tmp_path_factory.mktemp("model") / "m")
-
-
 def test_demo_runs_end_to_end_and_writes_table_and_report(tmp_path, model_dir, capsys):
     cfg = DemoConfig(model=str(model_dir), methods=["rl_s", "pass_at_k"], n_prime=2, steps=2, batch_prompts=3,
                      eval_n=4, eval_prompts=5, max_new_tokens=4, out=str(tmp_path / "demo"), device="cpu")

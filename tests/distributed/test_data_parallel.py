@@ -43,15 +43,6 @@ def _final_weights(out: Path) -> dict[str, torch.Tensor]:
     return load_file(str(out / "final" / "model.safetensors"))
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """A small random Llama with the tiny char tokenizer: the real ``tiny`` takes minutes to build."""
-    from bonaware.models import save_model
-    from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained
-
-    tok = build_tokenizer()
-    model = build_untrained(TinyConfig(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64), tok)
-    return save_model(model, tok, tmp_path_factory.mktemp("model") / "m")
 
 
 @pytest.mark.parametrize(("method", "model"), [

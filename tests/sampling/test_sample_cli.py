@@ -8,7 +8,6 @@ temporary folder (the real tiny model is never built).
 import json
 
 import pytest
-import torch
 
 from bonaware.cli.main import main
 from bonaware.cli.sample import SampleConfig, run_file, run_sample
@@ -18,24 +17,8 @@ SETTINGS = dict(task="arith", task_args="families=add1,add2", num_prompts=10, n=
                 max_new_tokens=6, batch_prompts=4, seed=5, device="cpu")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread, also for the module-scoped fixtures (two threads on a busy 2-core machine
-    spin-wait: 30x slower here)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    from bonaware.models import save_model
-    from bonaware.models.tiny import TinyConfig, build_tokenizer, build_untrained
-
-    tok = build_tokenizer()
-    model = build_untrained(TinyConfig(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64), tok)
-    return str(save_model(model, tok, tmp_path_factory.mktemp("policy") / "model"))
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ def test_method_trains_end_to_end(method, model_dir, tmp_path):
     assert float(rows[0]["kl_coef"]) == 0.0 and float(rows[1]["kl_coef"]) > 0  # kl_delay=1: KL on at step 2
     assert all(float(r["kl"]) >= 0 for r in rows)
 
-    before, after = load_file(model_dir / "model.safetensors"), load_file(final / "model.safetensors")
+    before, after = load_file(f"{model_dir}/model.safetensors"), load_file(final / "model.safetensors")
     assert before.keys() == after.keys()
     moved = any(not torch.equal(before[k], after[k]) for k in before)
     # a nonzero per-sample weight means a nonzero policy gradient, so the weights must move
@@ -77,7 +77,7 @@ def test_lora_run_saves_merged_weights(model_dir, tmp_path):
     final = train(cfg, progress=False)
 
     assert not (final / "adapter_config.json").exists()  # merged: a plain HF model folder
-    before, after = load_file(model_dir / "model.safetensors"), load_file(final / "model.safetensors")
+    before, after = load_file(f"{model_dir}/model.safetensors"), load_file(final / "model.safetensors")
     assert before.keys() == after.keys()
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(("q_proj" in k or "v_proj" in k) for k in changed), changed

@@ -9,7 +9,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from bonaware.cli.main import main
 from bonaware.errors import BonawareError
@@ -29,14 +28,6 @@ from bonaware.verifiers.metrics import roc_auc
 TASK_ARGS = "families=add1,add2"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread, also for the module-scoped fixtures (two threads on a busy 2-core machine
-    spin-wait: 30x slower here)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
