@@ -14,6 +14,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import os
 
 from bonaware.config import add_config_arguments, config_from_args
 from bonaware.training.config import TrainConfig
@@ -36,5 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from bonaware.training.trainer import train
 
     final = train(cfg)
-    print(f"trained model saved to {final}")
+    if int(os.environ.get("RANK", "0")) == 0:  # under accelerate/torchrun only rank 0 saved the model
+        print(f"trained model saved to {final}")
     return 0
