@@ -35,7 +35,10 @@ import random
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
+
 from bonaware.errors import BonawareError
+from bonaware.estimators import pass_at_k
 from bonaware.tasks import Problem, get_task
 
 
@@ -192,13 +195,6 @@ def validation_pass_at_1(model: Any, tokenizer: Any, task: Any, problems: list[P
     return hits / total
 
 
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k from ``c`` correct among ``n`` samples (Chen et al. 2021; prior-art.md §2)."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
 def sample_completions(model: Any, tokenizer: Any, prompts: list[str], n: int, temperature: float,
                        max_new_tokens: int, generator: Any = None) -> list[list[str]]:
     """``n`` samples per prompt: the prompts are prefilled once (left-padded) and their KV cache is
@@ -276,7 +272,7 @@ def evaluate_pass_at_k(model: Any, tokenizer: Any, cfg: Any, n_problems: int = 5
         out: dict[str, float] = {"problems": len(rows)}
         for k in ks:
             if k <= n_samples:
-                out[f"pass@{k}"] = round(sum(pass_at_k(n_samples, c, k) for c, _, _ in rows) / len(rows), 4)
+                out[f"pass@{k}"] = round(float(np.mean(pass_at_k(n_samples, np.array([c for c, _, _ in rows]), k))), 4)
         wrong = len(rows) * n_samples - sum(c for c, _, _ in rows)
         out["close_share_of_wrong"] = round(sum(r[1] for r in rows) / wrong, 4) if wrong else 0.0
         out["malformed_share"] = round(sum(r[2] for r in rows) / (len(rows) * n_samples), 4)
