@@ -257,7 +257,7 @@ class Trainer:
 
         # 4. per-sample weights from the registered objective
         answers = None
-        if spec.objective == "base_maj_sft":
+        if "answers" in objective_info(spec.objective).needs:  # e.g. majority-vote distillation
             answers = gather(np.array([[self.task.extract_answer(t) for t in row] for row in texts], dtype=object))
         batch = GroupBatch(rewards=R, scores=r, p_fail=p_fail, baseline=baseline, expert_scores=expert_scores,
                            answers=answers)
