@@ -1,5 +1,6 @@
 """The tiny model: tokenizer, cache key, deterministic pre-training, stopping, noise option, pass@k."""
 
+import dataclasses
 import json
 import math
 import random
@@ -48,8 +49,8 @@ def test_tokenizer_maps_unknown_characters_to_unk():
 def test_config_key_depends_on_every_field_and_the_recipe_version(monkeypatch):
     base = TinyConfig()
     assert config_key(base) == config_key(TinyConfig())
-    assert config_key(base) != config_key(tiny.replace(base, label_noise=0.25))
-    assert config_key(base) != config_key(tiny.replace(base, seed=1))
+    assert config_key(base) != config_key(dataclasses.replace(base, label_noise=0.25))
+    assert config_key(base) != config_key(dataclasses.replace(base, seed=1))
     before = config_key(base)
     monkeypatch.setattr(tiny, "VERSION", tiny.VERSION + 1)
     assert config_key(base) != before
@@ -100,7 +101,7 @@ def test_validation_problems_and_their_commuted_twins_are_never_trained_on():
 def test_pretraining_stops_at_the_first_check_that_reaches_the_target(small_config, monkeypatch):
     checks = iter([0.05, 0.12, 0.31, 0.9])
     monkeypatch.setattr(pretrain, "validation_pass_at_1", lambda *a, **k: next(checks))
-    cfg = tiny.replace(small_config, steps=40, eval_every=4, target_pass_at_1=0.3, val_problems=8)
+    cfg = dataclasses.replace(small_config, steps=40, eval_every=4, target_pass_at_1=0.3, val_problems=8)
     tok = build_tokenizer()
     record = pretrain.pretrain(tiny.build_untrained(cfg, tok), tok, cfg, progress=False)
     assert record["stopped_at"] == 12
@@ -109,7 +110,7 @@ def test_pretraining_stops_at_the_first_check_that_reaches_the_target(small_conf
 
 def test_without_a_target_pretraining_runs_all_steps_and_records_the_curve(small_config, monkeypatch):
     monkeypatch.setattr(pretrain, "validation_pass_at_1", lambda *a, **k: 1.0)
-    cfg = tiny.replace(small_config, steps=10, eval_every=4, target_pass_at_1=0.0, val_problems=8)
+    cfg = dataclasses.replace(small_config, steps=10, eval_every=4, target_pass_at_1=0.0, val_problems=8)
     tok = build_tokenizer()
     record = pretrain.pretrain(tiny.build_untrained(cfg, tok), tok, cfg, progress=False)
     assert record["stopped_at"] == 10
@@ -143,7 +144,7 @@ def test_rebuild_reproduces_the_weights_bit_for_bit(small_config, tmp_path, monk
 
 def test_a_different_seed_gives_different_weights(small_config, cache):
     a = load_file(tiny.build(small_config, progress=False, evaluate=False) / "model.safetensors")
-    b = load_file(tiny.build(tiny.replace(small_config, seed=1), progress=False, evaluate=False)
+    b = load_file(tiny.build(dataclasses.replace(small_config, seed=1), progress=False, evaluate=False)
                   / "model.safetensors")
     assert any(not torch.equal(a[k], b[k]) for k in a)
 

@@ -105,8 +105,8 @@ def _batches(n_examples: int, lengths: list[int], batch_size: int, rng: random.R
 
 
 def lr_at(step: int, cfg: Any) -> float:
-    """Linear warm-up to ``cfg.lr``, then constant: with a stop decided by validation, a decaying
-    schedule would tie the policy's strength to the step count instead of to the target."""
+    """Linear warm-up to ``cfg.lr``, then constant: the stop is decided by validation, so there is
+    no known last step for a decay to aim at."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     return cfg.lr

@@ -19,7 +19,6 @@ in the cache entry (docs/models.md).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import string
@@ -53,7 +52,8 @@ class TinyConfig:
     num_layers: int = field(default=4, metadata={"help": "transformer blocks"})
     num_heads: int = field(default=4, metadata={"help": "attention heads (no grouped KV)"})
     intermediate_size: int = field(default=256, metadata={"help": "SwiGLU hidden width"})
-    max_length: int = field(default=64, metadata={"help": "max positions (prompt + completion tokens)"})
+    max_length: int = field(default=128, metadata={
+        "help": "max positions (prompt + completion tokens); 128 covers every arith prompt, word included"})
     # ---- data ----
     families: str = field(default=DEFAULT_FAMILIES, metadata={
         "help": "arith families to pre-train on (comma list); 'word' prompts are ~100 characters, "
@@ -189,7 +189,3 @@ def cached_default() -> Path | None:
     """:func:`cached` for the default :class:`TinyConfig`."""
     return cached(TinyConfig())
 
-
-def replace(cfg: TinyConfig, **changes: Any) -> TinyConfig:
-    """A copy of ``cfg`` with ``changes`` (validated), e.g. a shortened build for tests."""
-    return dataclasses.replace(cfg, **changes)
