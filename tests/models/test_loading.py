@@ -70,6 +70,15 @@ def test_load_model_from_folder_honours_dtype(small_tiny_folder):
     assert model(ids).logits.shape == (1, ids.shape[1], len(tok))
 
 
+def test_a_finished_entry_has_ordinary_permissions_not_private_temp_ones(cache):
+    folder = cache_mod.write_entry(cache / "entry", lambda tmp: (tmp / "w.bin").write_bytes(b"x") and {})
+    umask = cache_mod.os.umask(0)
+    cache_mod.os.umask(umask)
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask
+    assert (folder / "w.bin").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (folder / "bonaware.json").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_failed_cache_write_leaves_neither_entry_nor_temp_folder(cache):
     def fill(tmp):
         (tmp / "half-written").write_text("x")

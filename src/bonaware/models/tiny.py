@@ -1,10 +1,11 @@
-"""``tiny``: a ~1M-parameter character-level Llama that bonaware pre-trains itself on ``arith``.
+"""``tiny``: a 0.27M-parameter character-level Llama that bonaware pre-trains itself on ``arith``.
 
 Why it exists: experiments with Best-of-N-aware fine-tuning need a base policy whose pass@1 is low
-but whose pass@N is high (paper.md §2: the gap that BoN-aware training exploits), and that trains
-in seconds on a CPU. ``tiny`` is built from scratch on the ``arith`` TRAIN split with the noisy
-near-miss recipe of :mod:`bonaware.models.pretrain`, so it is uncertain but often close; its test
-pass@1/4/16 are measured at build time and stored in the cache entry (docs/models.md).
+but whose pass@N is high (paper.md §2: the gap that BoN-aware training exploits), and that is fast
+on a CPU. ``tiny`` is built from scratch on the ``arith`` TRAIN split and stopped once its sampled
+pass@1 on held-out train problems reaches 0.2 (:mod:`bonaware.models.pretrain`), so it is
+uncertain but often close; its test pass@1/4/16 per family are measured at build time and stored
+in the cache entry (docs/models.md).
 
 * Tokenizer (:func:`build_tokenizer`): one token per character — printable ASCII and ``"\\n"`` —
   plus ``<pad>``, ``<bos>``, ``<eos>``, ``<unk>`` (100 tokens). No chat template, so tasks use their
@@ -12,15 +13,16 @@ pass@1/4/16 are measured at build time and stored in the cache entry (docs/model
   ``tokenizer(prompt)`` gives the same ids with or without ``add_special_tokens``.
 * Model: ``LlamaForCausalLM`` (RoPE, RMSNorm, SwiGLU, tied embeddings), sizes in :class:`TinyConfig`.
 * Cache: ``<cache>/tiny-v<VERSION>-<hash of the config>``; a rebuild with the same config and torch
-  build reproduces the weights bit-for-bit on CPU (fixed seeds, a seeded data order, one thread).
+  build reproduces the weights bit-for-bit on CPU (fixed seeds, a seeded data order, one thread:
+  :func:`bonaware.models.pretrain.one_thread`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import string
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from bonaware.errors import BonawareError
 from bonaware.models.cache import cache_root, is_complete, write_entry
 
 NAME = "tiny"
-DESCRIPTION = "~1M-param char-level Llama pre-trained by bonaware on arith (noisy near-miss labels)"
+DESCRIPTION = "0.27M-param char-level Llama pre-trained by bonaware on arith to test pass@1 ~0.2"
 #: bump when the recipe changes in a way the config does not capture (invalidates cached builds)
 VERSION = 1
 
@@ -50,7 +52,8 @@ class TinyConfig:
     num_layers: int = field(default=4, metadata={"help": "transformer blocks"})
     num_heads: int = field(default=4, metadata={"help": "attention heads (no grouped KV)"})
     intermediate_size: int = field(default=256, metadata={"help": "SwiGLU hidden width"})
-    max_length: int = field(default=64, metadata={"help": "max positions (prompt + completion tokens)"})
+    max_length: int = field(default=128, metadata={
+        "help": "max positions (prompt + completion tokens); 128 covers every arith prompt, word included"})
     # ---- data ----
     families: str = field(default=DEFAULT_FAMILIES, metadata={
         "help": "arith families to pre-train on (comma list); 'word' prompts are ~100 characters, "
@@ -60,15 +63,14 @@ class TinyConfig:
                 "loss minimiser then has pass@1 = 1 - label_noise on every problem"})
     val_problems: int = field(default=256, metadata={
         "help": "train problems held out (with their commuted twins) to validate on; 0: none"})
-    # ---- budget and stopping ----
-    steps: int = field(default=1200, metadata={"help": "optimiser steps (= cosine length): the budget"})
-    eval_every: int = field(default=200, metadata={"help": "steps between validation pass@1 checks"})
-    target_pass_at_1: float = field(default=0.0, metadata={
-        "help": "stop early once the validation pass@1 (T=1) reaches this; 0: train all steps"})
+    # ---- when to stop ----
+    target_pass_at_1: float = field(default=0.2, metadata={
+        "help": "stop once the validation pass@1 (T=1) reaches this (0: train all steps)"})
+    eval_every: int = field(default=100, metadata={"help": "steps between validation pass@1 checks"})
+    steps: int = field(default=3000, metadata={"help": "maximum optimiser steps"})
     batch_size: int = field(default=256, metadata={"help": "sequences per step"})
-    lr: float = field(default=5e-3, metadata={"help": "peak AdamW learning rate (warm-up, cosine)"})
+    lr: float = field(default=8e-3, metadata={"help": "AdamW learning rate (constant after warm-up)"})
     warmup_steps: int = field(default=50, metadata={"help": "linear warm-up steps"})
-    min_lr_ratio: float = field(default=0.1, metadata={"help": "final learning rate as a fraction of lr"})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (matrices only)"})
     grad_clip: float = field(default=1.0, metadata={"help": "gradient-norm clipping threshold"})
     seed: int = field(default=0, metadata={"help": "seed of init, data order, noise, validation"})
@@ -85,8 +87,9 @@ class TinyConfig:
             raise BonawareError("TinyConfig: need val_problems >= 0 and 0 <= target_pass_at_1 <= 1")
         if not 0.0 <= self.label_noise < 1.0:
             raise BonawareError(f"TinyConfig.label_noise must be in [0, 1), got {self.label_noise}")
-        if self.lr <= 0 or not 0.0 <= self.min_lr_ratio <= 1.0 or self.warmup_steps < 0:
-            raise BonawareError("TinyConfig: need lr > 0, 0 <= min_lr_ratio <= 1, warmup_steps >= 0")
+        if self.lr <= 0 or self.warmup_steps < 0:
+            raise BonawareError(f"TinyConfig: need lr > 0 and warmup_steps >= 0, got {self.lr}, "
+                                f"{self.warmup_steps}")
 
     def __post_init__(self) -> None:
         self.validate()
@@ -155,12 +158,15 @@ def build(cfg: TinyConfig | None = None, progress: bool = True, evaluate: bool =
     def fill(tmp: Path) -> dict[str, Any]:
         tokenizer = build_tokenizer()
         model = build_untrained(cfg, tokenizer)
-        stats = pretrain.pretrain(model, tokenizer, cfg, progress=progress)
-        meta = {"name": NAME, "version": VERSION, "key": config_key(cfg), "config": to_dict(cfg),
-                "parameters": sum(p.numel() for p in model.parameters()), "train": stats}
-        if evaluate:
-            meta["eval"] = pretrain.evaluate_pass_at_k(model, tokenizer, cfg, n_problems=eval_problems,
-                                                      n_samples=eval_samples, progress=progress)
+        start = time.perf_counter()
+        with pretrain.one_thread():
+            stats = pretrain.pretrain(model, tokenizer, cfg, progress=progress)
+            stats["seconds"] = round(time.perf_counter() - start, 1)
+            meta = {"name": NAME, "version": VERSION, "key": config_key(cfg), "config": to_dict(cfg),
+                    "parameters": sum(p.numel() for p in model.parameters()), "train": stats}
+            if evaluate:
+                meta["eval"] = pretrain.evaluate_pass_at_k(model, tokenizer, cfg, n_problems=eval_problems,
+                                                          n_samples=eval_samples, progress=progress)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         return meta
@@ -183,7 +189,3 @@ def cached_default() -> Path | None:
     """:func:`cached` for the default :class:`TinyConfig`."""
     return cached(TinyConfig())
 
-
-def replace(cfg: TinyConfig, **changes: Any) -> TinyConfig:
-    """A copy of ``cfg`` with ``changes`` (validated), e.g. a shortened build for tests."""
-    return dataclasses.replace(cfg, **changes)
