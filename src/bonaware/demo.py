@@ -43,7 +43,7 @@ class DemoConfig:
 
     model: str = _f("tiny", "policy to fine-tune: an embedded name (tiny, smollm2-135m) or a local HF folder")
     task: str = _f("arith", "task to train and evaluate on")
-    task_args: str = _f("families=add2,add3,sub2", "task options as comma-separated key=value pairs (default: "
+    task_args: str = _f("families=add3,sub2", "task options as comma-separated key=value pairs (default: "
                         "the arith families where the tiny model is in the Best-of-N regime)")
     methods: list[str] = _f(["rl_s", "bon_rlb_p", "bon_rl_v", "pass_at_k"],
                             "methods to train (the first N'=1 method is the BoN-unaware baseline)")
