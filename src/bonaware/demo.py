@@ -75,6 +75,8 @@ class DemoConfig:
         for name in ("n_prime", "steps", "batch_prompts", "eval_n", "eval_prompts", "max_new_tokens"):
             if getattr(self, name) < 1:
                 raise BonawareError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.threads < 0:
+            raise BonawareError(f"--threads must be >= 0 (0: torch's default), got {self.threads}")
 
     def effective(self) -> DemoConfig:
         """The configuration actually run (``--quick`` shrinks the budget)."""

@@ -12,9 +12,16 @@ from bonaware.errors import BonawareError
 
 
 def test_demo_runs_end_to_end_and_writes_table_and_report(tmp_path, model_dir, capsys):
+    import torch
+
     cfg = DemoConfig(model=str(model_dir), methods=["rl_s", "pass_at_k"], n_prime=2, steps=2, batch_prompts=3,
-                     eval_n=4, eval_prompts=5, max_new_tokens=4, out=str(tmp_path / "demo"), device="cpu")
-    report = run_demo(cfg, progress=False)
+                     eval_n=4, eval_prompts=5, max_new_tokens=4, out=str(tmp_path / "demo"), device="cpu", threads=2)
+    before = torch.get_num_threads()
+    try:
+        report = run_demo(cfg, progress=False)
+        assert torch.get_num_threads() == 2  # --threads is applied
+    finally:
+        torch.set_num_threads(before)
     assert report.is_file() and report.name == "report.md"
     results = (tmp_path / "demo" / "results.md").read_text()
     assert "| base | pass |" in results and "| pass_at_k | BoN [noisy:target_auc=0.85] |" in results
@@ -44,3 +51,5 @@ def test_quick_mode_shrinks_the_budget_and_bad_values_are_named():
         parse_config(DemoConfig, ["--methods=rl_s,nope"])
     with pytest.raises(BonawareError, match="--steps must be >= 1"):
         parse_config(DemoConfig, ["--steps=0"])
+    with pytest.raises(BonawareError, match="--threads must be >= 0"):
+        parse_config(DemoConfig, ["--threads=-1"])
