@@ -33,6 +33,16 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+def option(default: Any, help_text: str, **kwargs: Any) -> Any:
+    """A documented config field: ``field(default=..., metadata={"help": help_text})``.
+
+    A list default gets a ``default_factory`` copy, so instances never share one list.
+    """
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help_text}, **kwargs)
+    return dataclasses.field(default=default, metadata={"help": help_text}, **kwargs)
+
+
 def parse_scalar(value: str) -> Any:
     """``"3"`` → 3, ``"0.5"`` → 0.5, ``"true"``/``"false"``/``"none"`` → True/False/None, else the string.
 

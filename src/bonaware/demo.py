@@ -20,18 +20,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bonaware.config import option
 from bonaware.errors import BonawareError
 from bonaware.io import write_text_atomic
-
-
-def _f(default, help_text: str):
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"help": help_text})
-    return field(default=default, metadata={"help": help_text})
-
 
 #: methods trained with N′ = 1 (BoN-unaware); the demo gives them N′× more prompts per step
 SINGLE_SAMPLE_METHODS = ("rl", "rl_s", "rl_v", "sft")
@@ -41,28 +35,28 @@ SINGLE_SAMPLE_METHODS = ("rl", "rl_s", "rl_v", "sft")
 class DemoConfig:
     """Configuration of ``bonaware demo`` (defaults: the embedded model/task/verifier, ≤ 10 min on 2 CPU cores)."""
 
-    model: str = _f("tiny", "policy to fine-tune: an embedded name (tiny, smollm2-135m) or a local HF folder")
-    task: str = _f("arith", "task to train and evaluate on")
-    task_args: str = _f("families=add3,sub2", "task options as comma-separated key=value pairs (default: "
+    model: str = option("tiny", "policy to fine-tune: an embedded name (tiny, smollm2-135m) or a local HF folder")
+    task: str = option("arith", "task to train and evaluate on")
+    task_args: str = option("families=add3,sub2", "task options as comma-separated key=value pairs (default: "
                         "the arith families where the tiny model is in the Best-of-N regime)")
-    methods: list[str] = _f(["rl_s", "bon_rlb_p", "bon_rl_v", "pass_at_k"],
+    methods: list[str] = option(["rl_s", "bon_rlb_p", "bon_rl_v", "pass_at_k"],
                             "methods to train (the first N'=1 method is the BoN-unaware baseline)")
-    verifier: str = _f("noisy:target_auc=0.85", "verifier for Best-of-N selection, NAME[:key=value...]")
-    n_prime: int = _f(8, "N': samples per prompt for the BoN-aware methods during training")
-    steps: int = _f(200, "optimiser steps per method")
-    batch_prompts: int = _f(16, "prompts per optimiser step, the same for every method (paper Table 2)")
-    equal_samples: bool = _f(False, "give N'=1 methods N' times more prompts per step, so every method "
+    verifier: str = option("noisy:target_auc=0.85", "verifier for Best-of-N selection, NAME[:key=value...]")
+    n_prime: int = option(8, "N': samples per prompt for the BoN-aware methods during training")
+    steps: int = option(200, "optimiser steps per method")
+    batch_prompts: int = option(16, "prompts per optimiser step, the same for every method (paper Table 2)")
+    equal_samples: bool = option(False, "give N'=1 methods N' times more prompts per step, so every method "
                              "draws the same number of samples (slower)")
-    lr: float = _f(3e-4, "learning rate (the same for every method)")
-    eval_n: int = _f(32, "samples per held-out prompt at evaluation (every N <= eval_n is reported)")
-    eval_prompts: int = _f(128, "held-out prompts")
-    eval_temperature: float = _f(1.0, "evaluation temperature T")
-    max_new_tokens: int = _f(8, "longest completion")
-    seed: int = _f(0, "seed for data, sampling and bootstrap")
-    out: str = _f("runs/demo", "output folder (cached stages are reused)")
-    quick: bool = _f(False, "smoke test in about a minute: fewer steps, prompts and samples")
-    device: str = _f("auto", "cpu, cuda or auto")
-    threads: int = _f(1, "torch CPU threads (0: torch's default). The tiny model gains nothing from more, "
+    lr: float = option(3e-4, "learning rate (the same for every method)")
+    eval_n: int = option(32, "samples per held-out prompt at evaluation (every N <= eval_n is reported)")
+    eval_prompts: int = option(128, "held-out prompts")
+    eval_temperature: float = option(1.0, "evaluation temperature T")
+    max_new_tokens: int = option(8, "longest completion")
+    seed: int = option(0, "seed for data, sampling and bootstrap")
+    out: str = option("runs/demo", "output folder (cached stages are reused)")
+    quick: bool = option(False, "smoke test in about a minute: fewer steps, prompts and samples")
+    device: str = option("auto", "cpu, cuda or auto")
+    threads: int = option(1, "torch CPU threads (0: torch's default). The tiny model gains nothing from more, "
                       "and extra threads on a busy machine make it many times slower")
 
     def validate(self) -> None:

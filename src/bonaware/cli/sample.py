@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from tqdm.auto import tqdm
 
-from bonaware.config import add_config_arguments, config_from_args, to_dict
+from bonaware.config import add_config_arguments, config_from_args, option, to_dict
 from bonaware.errors import BonawareError
 from bonaware.evaluation.generate import chunk_seed
 from bonaware.evaluation.samples import row_key
@@ -40,28 +40,26 @@ RESUME_KEYS = ("model", "task", "task_args", "split", "num_prompts", "n", "tempe
                "max_new_tokens", "seed", "batch_prompts")
 
 
-def _f(default, help_text: str):
-    return field(default=default, metadata={"help": help_text})
 
 
 @dataclass
 class SampleConfig:
     """Configuration of ``bonaware sample``."""
 
-    model: str = _f("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
-    task: str = _f("arith", "task name (see 'bonaware tasks')")
-    task_args: str = _f("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
-    split: Literal["train", "test"] = _f("test", "which split of the task to sample")
-    num_prompts: int | None = _f(64, "number of problems (a seeded choice from the split; none = all)")
-    n: int = _f(16, "completions per prompt")
-    temperature: float = _f(1.0, "sampling temperature (0 = greedy)")
-    top_p: float = _f(1.0, "nucleus sampling threshold")
-    max_new_tokens: int = _f(32, "longest completion sampled")
-    seed: int = _f(0, "seed of the problem choice and the sampling")
-    batch_prompts: int = _f(8, "prompts sampled per chunk (the unit of resumption; keep it fixed to resume)")
-    out: str = _f("samples.jsonl", "output JSONL file; its settings go to <out without suffix>.run.json")
-    device: str = _f("auto", "cpu, cuda or auto")
-    dtype: Literal["auto", "float32", "bfloat16"] = _f("auto", "auto: float32 on CPU, bfloat16 on GPU")
+    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
+    task: str = option("arith", "task name (see 'bonaware tasks')")
+    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
+    split: Literal["train", "test"] = option("test", "which split of the task to sample")
+    num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
+    n: int = option(16, "completions per prompt")
+    temperature: float = option(1.0, "sampling temperature (0 = greedy)")
+    top_p: float = option(1.0, "nucleus sampling threshold")
+    max_new_tokens: int = option(32, "longest completion sampled")
+    seed: int = option(0, "seed of the problem choice and the sampling")
+    batch_prompts: int = option(8, "prompts sampled per chunk (the unit of resumption; keep it fixed to resume)")
+    out: str = option("samples.jsonl", "output JSONL file; its settings go to <out without suffix>.run.json")
+    device: str = option("auto", "cpu, cuda or auto")
+    dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
 
     def validate(self) -> None:
         """Raise :class:`BonawareError` for bad values (named by flag)."""

@@ -7,46 +7,41 @@ study (paper.md App. D.1: T ∈ {0.01 … 1.5}, N up to ≈ 200).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from bonaware.config import option
 from bonaware.errors import BonawareError
-
-
-def _f(default, help_text: str, **kw):
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"help": help_text}, **kw)
-    return field(default=default, metadata={"help": help_text}, **kw)
 
 
 @dataclass
 class EvalConfig:
     """Configuration of one evaluation run (``bonaware eval``)."""
 
-    model: str = _f("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder "
+    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder "
                             "(e.g. runs/x/final from bonaware train)")
-    task: str = _f("arith", "task name; any checkpoint on any task is the cross-domain check")
-    task_args: str = _f("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
-    split: Literal["train", "test"] = _f("test", "which split of the task to evaluate on")
-    num_prompts: int | None = _f(64, "number of problems (a seeded choice from the split; none = all)")
-    n: int = _f(64, "samples per prompt and temperature; every metric is reported for every k <= n")
-    temperatures: list[float] = _f([0.3, 0.7, 1.0, 1.3], "sampling temperatures (comma-separated)")
-    verifier: list[str] = _f(["noisy:target_auc=0.85"],
+    task: str = option("arith", "task name; any checkpoint on any task is the cross-domain check")
+    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
+    split: Literal["train", "test"] = option("test", "which split of the task to evaluate on")
+    num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
+    n: int = option(64, "samples per prompt and temperature; every metric is reported for every k <= n")
+    temperatures: list[float] = option([0.3, 0.7, 1.0, 1.3], "sampling temperatures (comma-separated)")
+    verifier: list[str] = option(["noisy:target_auc=0.85"],
                              "verifiers scoring samples for Best-of-N, comma-separated NAME[:key=value...] "
                              "(e.g. noisy:target_auc=0.7,noisy:target_auc=0.95,oracle); the environment "
                              "reward R always comes from the task's checker")
-    max_new_tokens: int = _f(32, "longest completion sampled")
-    top_p: float = _f(1.0, "nucleus sampling threshold")
-    seed: int = _f(0, "seed of the problem choice, the sampling and the bootstrap")
-    batch_prompts: int = _f(8, "prompts sampled per chunk (results are cached per chunk; keep it fixed to resume)")
-    out: str = _f("runs/eval", "output folder: samples.jsonl, run.json, metrics.json, summary.md")
-    name: str | None = _f(None, "name of this run in reports (default: the model)")
-    train_dir: str | None = _f(None, "training run folder with metrics.csv, for training compute in reports "
+    max_new_tokens: int = option(32, "longest completion sampled")
+    top_p: float = option(1.0, "nucleus sampling threshold")
+    seed: int = option(0, "seed of the problem choice, the sampling and the bootstrap")
+    batch_prompts: int = option(8, "prompts sampled per chunk (results are cached per chunk; keep it fixed to resume)")
+    out: str = option("runs/eval", "output folder: samples.jsonl, run.json, metrics.json, summary.md")
+    name: str | None = option(None, "name of this run in reports (default: the model)")
+    train_dir: str | None = option(None, "training run folder with metrics.csv, for training compute in reports "
                                      "(default: the model folder's parent when it has one)")
-    device: str = _f("auto", "cpu, cuda or auto")
-    dtype: Literal["auto", "float32", "bfloat16"] = _f("auto", "auto: float32 on CPU, bfloat16 on GPU")
-    level: float = _f(0.95, "confidence level of the bootstrap intervals over prompts")
-    n_boot: int = _f(2000, "bootstrap replicates")
+    device: str = option("auto", "cpu, cuda or auto")
+    dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
+    level: float = option(0.95, "confidence level of the bootstrap intervals over prompts")
+    n_boot: int = option(2000, "bootstrap replicates")
 
     def validate(self) -> None:
         """Raise :class:`BonawareError` for bad values (named by flag)."""

@@ -6,15 +6,11 @@ noted in each help string. Load from YAML (``configs/<method>.yaml``) and overri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-from bonaware.config import parse_scalar
+from bonaware.config import option, parse_scalar
 from bonaware.errors import BonawareError
-
-
-def _f(default, help_text: str):
-    return field(default=default, metadata={"help": help_text})
 
 
 @dataclass
@@ -22,58 +18,59 @@ class TrainConfig:
     """Configuration of one training run (``bonaware train``)."""
 
     # what to train
-    model: str = _f("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
-    task: str = _f("arith", "training task name (see `bonaware tasks`)")
-    task_args: str = _f("", "task options as comma-separated key=value pairs, e.g. 'families=add1,n_train=2000'")
-    method: str = _f("bon_rlb_p", "training method (see `bonaware train --list-methods`)")
-    objective_args: str = _f("", "extra objective parameters as key=value pairs, overriding the method's, e.g. "
+    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
+    task: str = option("arith", "training task name (see `bonaware tasks`)")
+    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1,n_train=2000'")
+    method: str = option("bon_rlb_p", "training method (see `bonaware train --list-methods`)")
+    objective_args: str = option("", "extra objective parameters as key=value pairs, overriding the method's, e.g. "
                              "'apply_to=all' (BoN-RLB weights on every sample instead of the BoN sample)")
-    verifier: str = _f("noisy:target_auc=0.85", "verifier that ranks samples (r) for verifier-based methods, "
+    verifier: str = option("noisy:target_auc=0.85", "verifier that ranks samples (r) for verifier-based methods, "
                        "NAME[:key=value...] (noisy, oracle, math, code, learned:path=...)")
     # sampling at training time (N', T')
-    n_prime: int = _f(8, "N': completions sampled per prompt at each step (paper: 4-32)")
-    k: int | None = _f(None, "the N that BoN-aware objectives target (Bo-N / pass@N); default N'")
-    temperature: float = _f(1.0, "T': sampling temperature during training (paper: 1.0)")
-    top_p: float = _f(1.0, "nucleus sampling threshold during training")
-    max_new_tokens: int = _f(8, "longest completion sampled during training")
-    batch_prompts: int = _f(16, "B: prompts per optimiser step (paper: 32)")
+    n_prime: int = option(8, "N': completions sampled per prompt at each step (paper: 4-32)")
+    k: int | None = option(None, "the N that BoN-aware objectives target (Bo-N / pass@N); default N'")
+    temperature: float = option(1.0, "T': sampling temperature during training (paper: 1.0)")
+    top_p: float = option(1.0, "nucleus sampling threshold during training")
+    max_new_tokens: int = option(8, "longest completion sampled during training")
+    batch_prompts: int = option(16, "B: prompts per optimiser step (paper: 32)")
     # optimisation
-    steps: int = _f(150, "optimiser steps (paper: 2500)")
-    lr: float = _f(3e-4, "policy learning rate (paper: 3e-6 for Gemma 2B full fine-tuning)")
-    warmup_steps: int = _f(10, "linear learning-rate warm-up steps (paper: 100)")
-    weight_decay: float = _f(0.0, "AdamW weight decay")
-    grad_clip: float = _f(1.0, "clip the global gradient norm to this value (0 disables)")
-    normalize_weights: bool = _f(False, "divide per-sample weights by their batch std (paper App. B: advantages "
+    steps: int = option(150, "optimiser steps (paper: 2500)")
+    lr: float = option(3e-4, "policy learning rate (paper: 3e-6 for Gemma 2B full fine-tuning)")
+    warmup_steps: int = option(10, "linear learning-rate warm-up steps (paper: 100)")
+    weight_decay: float = option(0.0, "AdamW weight decay")
+    grad_clip: float = option(1.0, "clip the global gradient norm to this value (0 disables)")
+    normalize_weights: bool = option(False, "divide per-sample weights by their batch std (paper App. B: advantages "
                                  "normalised within the batch); off keeps the gradient estimate exact")
-    loss_agg: Literal["sequence_sum", "token_mean"] = _f(
+    loss_agg: Literal["sequence_sum", "token_mean"] = option(
         "sequence_sum", "sequence_sum: weight x sum of token log-probs (the exact score-function estimator); "
                         "token_mean: divide each sequence's log-prob by its length")
     # anchor policy and KL (paper Table 2)
-    ema_rate: float = _f(0.01, "anchor policy = EMA of the trained policy with this rate (paper: 0.01)")
-    kl_start: float = _f(1.0, "KL coefficient at the start of annealing (paper: 1.0)")
-    kl_end: float = _f(0.075, "KL coefficient at the end of annealing (paper: 0.075)")
-    kl_delay: int = _f(10, "steps before the KL penalty starts (paper: 10)")
-    kl_anneal_steps: int | None = _f(None, "steps over which the KL coefficient is annealed linearly (default: steps)")
-    kl_type: Literal["token", "sequence"] = _f(
+    ema_rate: float = option(0.01, "anchor policy = EMA of the trained policy with this rate (paper: 0.01)")
+    kl_start: float = option(1.0, "KL coefficient at the start of annealing (paper: 1.0)")
+    kl_end: float = option(0.075, "KL coefficient at the end of annealing (paper: 0.075)")
+    kl_delay: int = option(10, "steps before the KL penalty starts (paper: 10)")
+    kl_anneal_steps: int | None = option(
+        None, "steps over which the KL coefficient is annealed linearly (default: steps)")
+    kl_type: Literal["token", "sequence"] = option(
         "token", "token: k3 estimator summed over completion tokens; sequence: k3 on whole-sequence log-ratios")
     # value baseline / P_fail
-    value_lr: float = _f(1e-3, "value-head learning rate (paper: 1e-5)")
-    p_fail_source: Literal["empirical", "value"] = _f(
+    value_lr: float = option(1e-3, "value-head learning rate (paper: 1e-5)")
+    p_fail_source: Literal["empirical", "value"] = option(
         "empirical", "P_fail for BoN-RLB(P): empirical from the N' samples (Alg. 2/3) or the value head (App. B)")
     # parameter-efficient fine-tuning
-    lora: bool = _f(False, "train LoRA adapters (peft) instead of all weights")
-    lora_r: int = _f(16, "LoRA rank")
-    lora_alpha: int = _f(32, "LoRA alpha")
-    lora_targets: str = _f("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj", "modules that get adapters")
+    lora: bool = option(False, "train LoRA adapters (peft) instead of all weights")
+    lora_r: int = option(16, "LoRA rank")
+    lora_alpha: int = option(32, "LoRA alpha")
+    lora_targets: str = option("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj", "modules that get adapters")
     # bookkeeping
-    seed: int = _f(0, "seed of prompts, sampling and initialisation")
-    device: str = _f("auto", "cpu, cuda or auto")
-    dtype: Literal["auto", "float32", "bfloat16"] = _f("auto", "auto: float32 on CPU, bfloat16 on GPU")
-    out: str = _f("runs/train", "output folder: checkpoints, metrics.csv, TensorBoard events, final model")
-    ckpt_every: int = _f(50, "write a checkpoint every this many steps (atomic; 0 disables)")
-    log_every: int = _f(1, "log metrics every this many steps")
-    resume: bool = _f(False, "continue from the newest checkpoint in --out")
-    logprob_chunk: int = _f(64, "positions per chunk when scoring log-probs (bounds logits memory)")
+    seed: int = option(0, "seed of prompts, sampling and initialisation")
+    device: str = option("auto", "cpu, cuda or auto")
+    dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
+    out: str = option("runs/train", "output folder: checkpoints, metrics.csv, TensorBoard events, final model")
+    ckpt_every: int = option(50, "write a checkpoint every this many steps (atomic; 0 disables)")
+    log_every: int = option(1, "log metrics every this many steps")
+    resume: bool = option(False, "continue from the newest checkpoint in --out")
+    logprob_chunk: int = option(64, "positions per chunk when scoring log-probs (bounds logits memory)")
 
     def validate(self) -> None:
         """Raise :class:`BonawareError` for inconsistent values (named by flag)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from bonaware.config import to_dict
+from bonaware.config import option, to_dict
 from bonaware.errors import BonawareError
 from bonaware.io import iter_jsonl
 from bonaware.tasks.base import Task
@@ -42,39 +42,33 @@ from bonaware.verifiers.learned import (
 from bonaware.verifiers.metrics import roc_auc
 
 
-def _f(default, help_text: str):
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"help": help_text})
-    return field(default=default, metadata={"help": help_text})
-
-
 @dataclass
 class LearnedVerifierConfig:
     """Configuration of ``bonaware train-verifier`` (docs/verifiers.md, section ``learned``)."""
 
-    samples: list[str] = _f([], "samples files (comma-separated): bonaware eval's samples.jsonl (or its run "
+    samples: list[str] = option([], "samples files (comma-separated): bonaware eval's samples.jsonl (or its run "
                                 "folder), or bonaware sample output scored by bonaware verify")
-    task: str | None = _f(None, "task of the samples (default: read from run.json next to the samples file, "
+    task: str | None = option(None, "task of the samples (default: read from run.json next to the samples file, "
                                 "or <file>.run.json written by bonaware sample)")
-    task_args: str = _f("", "task options as comma-separated key=value pairs (default: from the run file)")
-    model: str = _f("tiny", "backbone: any bonaware.models.load_model name or HF folder (usually the policy)")
-    out: str = _f("runs/verifier", "output folder: backbone/, head.safetensors, verifier.json")
-    steps: int = _f(300, "optimiser steps")
-    batch_size: int = _f(32, "(prompt, completion) examples per step, drawn with replacement")
-    lr: float = _f(1e-3, "peak AdamW learning rate (linear warm-up, then constant)")
-    warmup_steps: int = _f(20, "linear warm-up steps")
-    weight_decay: float = _f(0.0, "AdamW weight decay")
-    grad_clip: float = _f(1.0, "gradient-norm clipping threshold")
-    pair_weight: float = _f(1.0, "weight of the within-prompt Bradley-Terry loss -log sigmoid(r+ - r-) added to "
+    task_args: str = option("", "task options as comma-separated key=value pairs (default: from the run file)")
+    model: str = option("tiny", "backbone: any bonaware.models.load_model name or HF folder (usually the policy)")
+    out: str = option("runs/verifier", "output folder: backbone/, head.safetensors, verifier.json")
+    steps: int = option(300, "optimiser steps")
+    batch_size: int = option(32, "(prompt, completion) examples per step, drawn with replacement")
+    lr: float = option(1e-3, "peak AdamW learning rate (linear warm-up, then constant)")
+    warmup_steps: int = option(20, "linear warm-up steps")
+    weight_decay: float = option(0.0, "AdamW weight decay")
+    grad_clip: float = option(1.0, "gradient-norm clipping threshold")
+    pair_weight: float = option(1.0, "weight of the within-prompt Bradley-Terry loss -log sigmoid(r+ - r-) added to "
                                  "BCE (0: BCE only); Best-of-N only compares completions of one prompt")
-    pairs_per_step: int = _f(16, "(correct, incorrect) pairs of one prompt per step for the pairwise loss")
-    freeze_backbone: bool = _f(False, "train only the scalar head (a linear probe on frozen features)")
-    heldout_frac: float = _f(0.2, "share of PROMPTS held out (with all their completions) for AUC/accuracy")
-    max_length: int = _f(256, "longest prompt+completion in tokens (cut from the left; also capped by the "
+    pairs_per_step: int = option(16, "(correct, incorrect) pairs of one prompt per step for the pairwise loss")
+    freeze_backbone: bool = option(False, "train only the scalar head (a linear probe on frozen features)")
+    heldout_frac: float = option(0.2, "share of PROMPTS held out (with all their completions) for AUC/accuracy")
+    max_length: int = option(256, "longest prompt+completion in tokens (cut from the left; also capped by the "
                               "backbone's position table)")
-    eval_batch_size: int = _f(64, "sequences per forward pass when scoring the held-out set")
-    seed: int = _f(0, "seed of the split, the head init and the batch order")
-    device: str = _f("auto", "cpu, cuda or auto")
+    eval_batch_size: int = option(64, "sequences per forward pass when scoring the held-out set")
+    seed: int = option(0, "seed of the split, the head init and the batch order")
+    device: str = option("auto", "cpu, cuda or auto")
 
     def validate(self) -> None:
         """Raise :class:`BonawareError` for bad values (named by flag)."""
