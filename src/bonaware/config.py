@@ -211,3 +211,22 @@ def parse_config(cls: type[C], argv: list[str] | None = None, prog: str | None =
     parser = argparse.ArgumentParser(prog=prog, description=cls.__doc__)
     add_config_arguments(parser, cls)
     return config_from_args(cls, parser.parse_args(argv))
+
+
+def parse_kv(text: str, where: str) -> dict[str, object]:
+    """Parse ``'a=1,b=x,y'`` into ``{'a': 1, 'b': 'x,y'}``.
+
+    A comma-separated piece without ``=`` continues the previous value, so list-valued options
+    read naturally (``families=add1,add2,n_test=100``). Numbers and true/false/none are converted.
+    """
+    raw: dict[str, str] = {}
+    last = None
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" in part:
+            last, value = (s.strip() for s in part.split("=", 1))
+            raw[last] = value
+        elif last is None:
+            raise BonawareError(f"{where}: expected key=value, got {part!r}")
+        else:
+            raw[last] += "," + part
+    return {k: parse_scalar(v) for k, v in raw.items()}

@@ -99,10 +99,10 @@ def run_demo(cfg: DemoConfig, progress: bool = True) -> Path:
     """Run the whole demo; returns the report path."""
     import torch
 
+    from bonaware.config import parse_kv
     from bonaware.evaluation import evaluate_model, write_report
     from bonaware.models import load_model
     from bonaware.tasks import get_task
-    from bonaware.training.config import parse_kv
     from bonaware.training.trainer import resolve_device, train
 
     cfg.validate()

@@ -139,10 +139,10 @@ def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     """Load the model and task named in ``cfg`` and sample into ``cfg.out``: (path, rows written)."""
     import torch
 
+    from bonaware.config import parse_kv
     from bonaware.models import load_model
     from bonaware.sampling import SamplingParams, get_sampler
     from bonaware.tasks import get_task
-    from bonaware.training.config import parse_kv
 
     out = Path(cfg.out)
     meta = to_dict(cfg)

@@ -53,8 +53,8 @@ def resolve_task_spec(cfg: LearnedVerifierConfig) -> tuple[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(LearnedVerifierConfig, args)
+    from bonaware.config import parse_kv
     from bonaware.tasks import get_task
-    from bonaware.training.config import parse_kv
     from bonaware.verifiers.learned_train import train_learned_verifier
 
     name, task_args = resolve_task_spec(cfg)

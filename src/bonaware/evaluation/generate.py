@@ -195,9 +195,9 @@ def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
     """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate."""
     import torch
 
+    from bonaware.config import parse_kv
     from bonaware.models import load_model
     from bonaware.tasks import get_task
-    from bonaware.training.config import parse_kv
 
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)

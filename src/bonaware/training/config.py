@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bonaware.config import option, parse_scalar
+from bonaware.config import option
 from bonaware.errors import BonawareError
 
 
@@ -104,22 +104,3 @@ class TrainConfig:
         span = max(1, (self.kl_anneal_steps or self.steps) - self.kl_delay)
         frac = min(1.0, (step - self.kl_delay) / span)
         return self.kl_start + frac * (self.kl_end - self.kl_start)
-
-
-def parse_kv(text: str, where: str) -> dict[str, object]:
-    """Parse ``'a=1,b=x,y'`` into ``{'a': 1, 'b': 'x,y'}``.
-
-    A comma-separated piece without ``=`` continues the previous value, so list-valued options
-    read naturally (``families=add1,add2,n_test=100``). Numbers and true/false/none are converted.
-    """
-    raw: dict[str, str] = {}
-    last = None
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        if "=" in part:
-            last, value = (s.strip() for s in part.split("=", 1))
-            raw[last] = value
-        elif last is None:
-            raise BonawareError(f"{where}: expected key=value, got {part!r}")
-        else:
-            raw[last] += "," + part
-    return {k: parse_scalar(v) for k, v in raw.items()}

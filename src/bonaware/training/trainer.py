@@ -26,12 +26,13 @@ import numpy as np
 import torch
 from tqdm.auto import trange
 
+from bonaware.config import parse_kv
 from bonaware.errors import BonawareError
 from bonaware.io import _ensure_writable_dir, write_json_atomic
 from bonaware.objectives import GroupBatch, get_objective, objective_info
 from bonaware.training import distributed
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
-from bonaware.training.config import TrainConfig, parse_kv
+from bonaware.training.config import TrainConfig
 from bonaware.training.logger import RunLogger
 from bonaware.training.methods import MethodSpec, get_method
 from bonaware.training.value import ValueHead, prompt_features
