@@ -43,7 +43,7 @@ def report(runs):
 def test_report_writes_markdown_json_and_every_png_it_links(report):
     out, _, md = report
     linked = [line.split("(")[1].rstrip(")") for line in md.splitlines() if line.startswith("![")]
-    assert {"curves.png", "compute.png", "pfail.png", "verifiers.png", "diversity.png", "weights.png",
+    assert {"curves.png", "paired.png", "compute.png", "pfail.png", "verifiers.png", "diversity.png", "weights.png",
             "heatmap_0.png", "heatmap_1.png", "coscaling_0.png", "coscaling_1.png"} == set(linked)
     for name in linked:
         data = (out / name).read_bytes()
@@ -52,6 +52,16 @@ def test_report_writes_markdown_json_and_every_png_it_links(report):
                     "## Compute efficiency", "## Per-prompt failure probability", "## Verifier quality",
                     "## Diversity", "## BoN-RLB weights"):
         assert section in md
+
+
+def test_single_temperature_runs_get_no_degenerate_heatmap_or_coscaling_plot(tmp_path):
+    for name, shift in (("base", 0.0), ("tuned", 0.25)):
+        write_synth(tmp_path / name / "samples.jsonl", num_prompts=6, n=8, temperatures=(1.0,), seed=3, shift=shift)
+    out = write_report([tmp_path / "base", tmp_path / "tuned"], tmp_path / "report", n_boot=50)
+    md = out.read_text()
+    assert not list(out.parent.glob("heatmap_*.png")) and not list(out.parent.glob("coscaling_*.png"))
+    assert "heatmap" not in md and "one sampling temperature" in md
+    assert "| pass | 1 |" in md  # the co-scaling fit table is still there
 
 
 def test_report_numbers_are_recomputed_from_the_samples(runs, report):

@@ -62,6 +62,27 @@ def plot_k_curves(runs: Mapping[str, Mapping], temperatures: Sequence[float], ve
     return _save(fig, path)
 
 
+def plot_paired(paired: Mapping[str, Mapping[str, Mapping]], baseline: str, temperature: float,
+                verifier: str | None, path: Path) -> Path:
+    """One panel per metric (BoN@N, pass@N): each run's paired difference vs ``baseline`` against N, with
+    its bootstrap CI band and the zero line. Where a curve crosses zero is what the absolute curves hide."""
+    metrics = list(paired)
+    fig, axes = _figure(len(metrics))
+    for c, metric in enumerate(metrics):
+        ax = axes[0, c]
+        for i, (name, d) in enumerate(paired[metric].items()):
+            _band(ax, d["ks"], d, COLORS[(i + 1) % len(COLORS)], name)  # colour i+1: the baseline keeps 0
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("N (samples)")
+        label = f"BoN@N [{verifier}]" if metric == "bon" else "pass@N"
+        ax.set_ylabel(f"Δ {label} vs {baseline}")
+        ax.set_title(f"T = {temperature:g}")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    return _save(fig, path)
+
+
 def plot_heatmaps(name: str, metrics: Mapping, verifier: str | None, ks: Sequence[int], path: Path) -> Path:
     """N × T heatmaps of mean BoN@N [verifier] and pass@N for one run, values printed in the cells."""
     temps = metrics["temperatures"]

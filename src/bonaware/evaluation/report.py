@@ -140,12 +140,18 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
                 rows.append([name, metric, *(f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]"
                                              + (" *" if d["significant"][i] else "") for i in range(len(ks)))])
         paired = _table(["run", "metric", *(f"N={k}" for k in ks)], rows) + ["`*`: the CI excludes 0.", ""]
-        md += paired
+        plots.plot_paired(report["paired"], baseline, T, verifier, out / "paired.png")
+        md += ["![paired differences](paired.png)", "", *paired]
         headline += [f"Difference vs {baseline} (paired bootstrap over prompts):", "", *paired]
 
     # 3. N × T heatmaps
+    # (a run sampled at one temperature has no N x T plane: its heatmap and co-scaling plot would be a
+    # single column / curve, so they are left out and the tables carry its numbers)
     md += ["## N × T", ""]
     for i, (name, m) in enumerate(metrics.items()):
+        if len(m["per_temperature"]) < 2:
+            md += [f"{name}: one sampling temperature, no N × T plane (evaluate with several --temperatures).", ""]
+            continue
         plots.plot_heatmaps(name, m, verifier, _pick_ks(min(e["n"] for e in m["per_temperature"].values())),
                             out / f"heatmap_{i}.png")
         md += [f"![heatmap {name}](heatmap_{i}.png)", ""]
@@ -155,8 +161,11 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
            "Fits accuracy(N, T) ≈ exp(a(T)·N^{b(T)}) with a ≤ 0; b < 0 means accuracy rises towards 1 with N, "
            "b > 0 that it falls (docs/evaluation.md). Extrapolation: fit on N ≤ n/4, error on larger N.", ""]
     for i, (name, m) in enumerate(metrics.items()):
-        plots.plot_coscaling(name, m, verifier, out / f"coscaling_{i}.png")
-        md += [f"![coscaling {name}](coscaling_{i}.png)", ""]
+        if len(m["per_temperature"]) > 1:
+            plots.plot_coscaling(name, m, verifier, out / f"coscaling_{i}.png")
+            md += [f"![coscaling {name}](coscaling_{i}.png)", ""]
+        else:
+            md += [f"**{name}**", ""]
         rows = []
         for key in ["pass", *([f"bon:{verifier}"] if verifier else []), "maj"]:
             co = m["coscaling"][key]
