@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Experiment 9 — headline on a real LM (SmolLM2-135M-Instruct, LoRA r=16), about 75 min on 2 CPU cores.
+#   base  vs  RL N'=1 (rl_s, 32 prompts x 1 sample per step)
+#         vs  BoN-RLB(P) N'=8 and exact pass@8 (4 prompts x 8 samples per step: the same sample budget)
+# Bo-N (noisy verifier, AUC 0.85) and pass@N for N = 1..32 on 96 held-out prompts, 95% CIs over prompts.
+# Usage: bash experiments/09_smollm2_headline/run.sh   (from the repository root; rerun resumes)
+source "$(dirname "$0")/../common.sh"
+HERE=experiments/09_smollm2_headline
+OUT=$RUNS/09_smollm2_headline
+METHODS="${METHODS:-bon_rlb_p rl_s pass_at_k}"
+
+evaluate "$OUT/eval/base" --config $HERE/eval.yaml --model smollm2-135m --name base
+runs=("$OUT/eval/base")
+for m in $METHODS; do
+  if [ "$m" = rl_s ]; then np=1; bp=32; else np=8; bp=4; fi
+  train "$OUT/train/$m" --config $HERE/train.yaml --method "$m" --n_prime $np --batch_prompts $bp
+  evaluate "$OUT/eval/$m" --config $HERE/eval.yaml --model "$OUT/train/$m/final" --name "$m"
+  runs+=("$OUT/eval/$m")
+done
+report "$RESULTS/09_smollm2_headline" "${runs[@]}" --verifier "noisy:target_auc=0.85"
+finish

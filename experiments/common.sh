@@ -1,0 +1,52 @@
+# Shared helpers for experiments/*/run.sh (sourced, not run). See experiments/README.md.
+#
+# Every stage is cached, so an interrupted experiment resumes where it stopped when rerun (delete a
+# folder under $RUNS to redo that stage):
+# a training run is skipped once OUT/final exists (and resumes from its newest checkpoint before
+# that); an evaluation is skipped once OUT/metrics.json exists (before that, `bonaware eval`
+# resumes its own samples.jsonl); a report is rewritten when a run's samples
+# are newer than it (or with FORCE_REPORT=1, e.g. after changing the report code).
+set -euo pipefail
+
+# one torch thread per process: the tiny model gains nothing from more, and on a shared 2-core
+# machine two threads were up to 20x slower (docs/benchmarks.md)
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# the README's install puts bonaware in .venv/: use it when no bonaware is on PATH
+if [ -z "${BONAWARE:-}" ]; then
+  if command -v bonaware > /dev/null; then BONAWARE=bonaware; else BONAWARE=.venv/bin/bonaware; fi
+fi
+PYTHON="${PYTHON:-$(dirname "$(command -v "$BONAWARE" || echo "$BONAWARE")")/python}"
+[ -x "$PYTHON" ] || PYTHON=python3
+[ -x "$BONAWARE" ] || command -v "$BONAWARE" > /dev/null || {
+  echo "error: bonaware not found: install it (README quick start) or set BONAWARE=" >&2; exit 2; }
+RUNS="${RUNS:-runs/experiments}"        # checkpoints, samples (large, not committed)
+RESULTS="${RESULTS:-docs/results}"     # reports with tables and PNGs (committed)
+EXP_START=$(date +%s)
+
+train() {  # train OUT [bonaware train options...]
+  local out=$1; shift
+  if [ -f "$out/final/config.json" ]; then echo "[cached] $out"; return; fi
+  "$BONAWARE" train --out "$out" --ckpt_every 50 --resume "$@"
+}
+
+evaluate() {  # evaluate OUT [bonaware eval options...]: skipped once OUT/metrics.json exists
+  local out=$1; shift
+  if [ -f "$out/metrics.json" ]; then echo "[cached] $out"; return; fi
+  "$BONAWARE" eval --out "$out" "$@" > /dev/null
+  echo "[eval] $out"
+}
+
+report() {  # report OUT RUN_DIR... [bonaware report options...]
+  # skipped while OUT/report.md is newer than every run's samples (FORCE_REPORT=1 rewrites it)
+  local out=$1; shift
+  if [ -f "$out/report.md" ] && [ -z "${FORCE_REPORT:-}" ]; then
+    local stale=0 a
+    for a in "$@"; do [ -f "$a/samples.jsonl" ] && [ "$a/samples.jsonl" -nt "$out/report.md" ] && stale=1; done
+    if [ $stale = 0 ]; then echo "[cached] $out/report.md"; return; fi
+  fi
+  "$BONAWARE" report --out "$out" "$@"
+}
+
+finish() {  # print the experiment's wall time (recorded in docs/results.md)
+  echo "wall time: $(( $(date +%s) - EXP_START )) s"
+}

@@ -1,0 +1,85 @@
+"""experiments/: every script parses, every shared config loads into its dataclass, and every
+experiment is written up in docs/results.md with the command that reproduces it (issue 9)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bonaware.config import from_dict, load_yaml
+from bonaware.evaluation.config import EvalConfig
+from bonaware.training.config import TrainConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+EXP = ROOT / "experiments"
+SCRIPTS = sorted(EXP.glob("*/*.sh"))
+
+
+def test_every_numbered_experiment_has_a_run_script():
+    folders = sorted(p for p in EXP.iterdir() if p.is_dir() and re.match(r"\d\d_", p.name))
+    assert len(folders) >= 9
+    assert all((f / "run.sh").is_file() for f in folders), [f.name for f in folders]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("script", SCRIPTS + [EXP / "common.sh"], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_script_is_valid_bash(script):
+    subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+@pytest.mark.parametrize("name", ["tiny_train.yaml", "09_smollm2_headline/train.yaml"])
+def test_train_configs_load_and_validate(name):
+    cfg = from_dict(TrainConfig, load_yaml(EXP / name), where=name)
+    assert cfg.steps >= 1 and cfg.batch_prompts >= 1
+
+
+@pytest.mark.parametrize("name", ["tiny_eval.yaml", "09_smollm2_headline/eval.yaml"])
+def test_eval_configs_load_and_validate(name):
+    cfg = from_dict(EvalConfig, load_yaml(EXP / name), where=name)
+    assert cfg.n >= 1
+
+
+def test_results_page_names_each_experiment_and_its_command():
+    text = (ROOT / "docs" / "results.md").read_text()
+    for script in SCRIPTS:
+        rel = script.relative_to(ROOT).as_posix()
+        assert f"bash {rel}" in text, f"docs/results.md does not give the command for {rel}"
+
+
+def test_results_page_links_only_existing_files():
+    text = (ROOT / "docs" / "results.md").read_text()
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+        if target.startswith("http"):
+            continue
+        assert (ROOT / "docs" / target).exists(), f"docs/results.md links a missing file: {target}"
+
+
+def test_summarize_prints_the_reports_own_numbers(tmp_path):
+    import importlib.util
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
+    from eval_synth import write_synth
+
+    from bonaware.evaluation.report import write_report
+
+    for name, shift in (("base", 0.0), ("tuned", 0.25)):
+        write_synth(tmp_path / name / "samples.jsonl", num_prompts=8, n=8, temperatures=(1.0,), seed=5, shift=shift)
+    write_report([tmp_path / "base", tmp_path / "tuned"], tmp_path / "rep", n_boot=50)
+    spec = importlib.util.spec_from_file_location("summarize", EXP / "summarize.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    absolute = mod.table(rep, ["pass@1", "bon@8"])
+    s = rep["runs"]["tuned"]["per_temperature"]["1"]["pass"]
+    assert f"| tuned | {s['mean'][0]:.3f} [{s['lo'][0]:.3f}, {s['hi'][0]:.3f}] |" in absolute
+    diff = mod.table(rep, ["pass@4"], diff=True)
+    d = rep["paired"]["pass"]["tuned"]
+    i = d["ks"].index(4)
+    assert f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" in diff and "| base |" not in diff
+    assert mod.main([str(tmp_path / "missing")]) == 2
