@@ -1,12 +1,17 @@
-"""Compact markdown tables for docs/results.md from a ``bonaware report`` folder's report.json.
+"""The tables of docs/results.md, printed from ``bonaware report`` folders (their report.json).
 
-    python experiments/summarize.py docs/results/03_pass_at_n --metrics pass@1,pass@8,pass@64
-    python experiments/summarize.py docs/results/01_bon_sft --metrics bon@1,bon@8,bon@32 --diff
+    python experiments/summarize.py table docs/results/03_pass_at_n --metrics pass@1,pass@8,pass@64
+    python experiments/summarize.py table docs/results/01_bon_sft --metrics bon@1,bon@8 --diff
+    python experiments/summarize.py seeds docs/results/03_pass_at_n/seeds --methods rl_s,grpo,bon_rlb_p,pass_at_k
+    python experiments/summarize.py subreports docs/results/05_cross_domain --subs add3,sub2,add2,mul21,word
+    python experiments/summarize.py savings docs/results/03_pass_at_n --runs rl_s,grpo,star,bon_rlb_p,pass_at_k
+    python experiments/summarize.py best-t docs/results/08_coscaling --ns 1,2,4,8,16,64
+    python experiments/summarize.py diversity docs/results/06_diversity
 
-Columns are ``pass@N``, ``bon@N`` (the report's verifier) or ``maj@N``; each cell is the mean with its
-95% bootstrap CI over prompts, or with ``--diff`` the paired difference against the report's baseline
-(``*``: the CI excludes 0). ``--temperature`` picks T (default: the report's). Every number comes from
-report.json, which ``bonaware report`` recomputes from the saved samples: nothing is typed by hand.
+Metrics are ``pass@N``, ``bon@N`` (the report's verifier) or ``maj@N``; cells are means with 95%
+bootstrap CIs over prompts, or paired differences against the report's baseline (``*``: the CI
+excludes 0). Every number comes from report.json, which ``bonaware report`` recomputes from the saved
+samples: nothing in docs/results.md is typed by hand.
 """
 
 from __future__ import annotations
@@ -16,18 +21,38 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 
-def _cell(metric: str, e: dict, verifier: str | None) -> dict:
-    kind = metric.split("@")[0]
-    return e["bon"][verifier] if kind == "bon" else e[kind]
+
+def load(report_dir: str | Path) -> dict:
+    path = Path(report_dir) / "report.json"
+    if not path.is_file():
+        raise SystemExit(f"error: {path} does not exist (run the experiment first)")
+    return json.loads(path.read_text())
+
+
+def _md(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
+
+
+def _diff(report: dict, kind: str, name: str, k: int, ci: bool = True) -> str:
+    d = report["paired"][kind][name]
+    i = d["ks"].index(k)
+    cell = f"{d['mean'][i]:+.3f}" + (f" [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" if ci else "")
+    return cell + ((" *" if ci else "*") if d["significant"][i] else "")
+
+
+def _mean_ci(s: dict, k: int) -> str:
+    return f"{s['mean'][k - 1]:.3f} [{s['lo'][k - 1]:.3f}, {s['hi'][k - 1]:.3f}]"
 
 
 def table(report: dict, metrics: list[str], diff: bool = False, temperature: float | None = None) -> str:
+    """One row per run, one column per metric: mean [CI], or with ``diff`` Δ vs the baseline [CI]."""
     if diff and temperature is not None and temperature != report["temperature"]:
         raise SystemExit("--diff uses the report's temperature (paired differences exist only there)")
-    T = report["temperature"] if temperature is None else temperature
-    tkey = f"{T:g}"
-    header = ["run", *(m + (" (Δ vs " + report["baseline"] + ")" if diff else "") for m in metrics)]
+    tkey = f"{report['temperature'] if temperature is None else temperature:g}"
+    header = ["run", *(m + (f" (Δ vs {report['baseline']})" if diff else "") for m in metrics)]
     rows = []
     for name, run in report["runs"].items():
         if diff and name == report["baseline"]:
@@ -36,33 +61,137 @@ def table(report: dict, metrics: list[str], diff: bool = False, temperature: flo
         cells = []
         for m in metrics:
             kind, k = m.split("@")
-            k = int(k)
             if diff:
-                d = report["paired"][kind][name]
-                i = d["ks"].index(k)
-                cells.append(f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]"
-                             + (" *" if d["significant"][i] else ""))
+                cells.append(_diff(report, kind, name, int(k)))
             else:
-                s = _cell(kind + "@", e, report["verifier"])
-                cells.append(f"{s['mean'][k - 1]:.3f} [{s['lo'][k - 1]:.3f}, {s['hi'][k - 1]:.3f}]")
+                s = e["bon"][report["verifier"]] if kind == "bon" else e[kind]
+                cells.append(_mean_ci(s, int(k)))
         rows.append([name, *cells])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
+    return _md(header, rows)
+
+
+def seeds(report: dict, methods: list[str], ks: list[int]) -> str:
+    """Δ pass@k vs base per method and training seed (runs named ``M``, ``M seed 1``, ...), then mean ± sd."""
+    rows = []
+    for m in methods:
+        names = [m] + sorted(n for n in report["runs"] if n.startswith(f"{m} seed "))
+        vals = np.array([[report["paired"]["pass"][n]["mean"][report["paired"]["pass"][n]["ks"].index(k)]
+                          for k in ks] for n in names])
+        for j, n in enumerate(names):
+            rows.append([m if j == 0 else "", n.split(" seed ")[1] if " seed " in n else "0",
+                         *(_diff(report, "pass", n, k, ci=False) for k in ks)])
+        sd = vals.std(0, ddof=1) if len(names) > 1 else np.zeros(len(ks))
+        rows.append(["", "mean ± sd", *(f"**{a:+.3f} ± {s:.3f}**" for a, s in zip(vals.mean(0), sd))])
+    return _md(["method", "seed", *(f"Δ pass@{k}" for k in ks)], rows)
+
+
+def subreports(root: Path, subs: list[str], metrics: list[str], base_metrics: list[str]) -> str:
+    """One row per report folder ``root/<sub>``: the baseline's ``base_metrics`` [CI], then for each
+    metric the Δ vs the baseline of every other run of that report (joined by " · ", in report order)."""
+    first = load(root / subs[0])
+    others = [n for n in first["runs"] if n != first["baseline"]]
+    suffix = ": " + " · ".join(others) if len(others) > 1 else ""  # the first report's runs name the columns
+    header = ["report", *(f"base {m}" for m in base_metrics), *(f"Δ {m}{suffix}" for m in metrics)]
+    rows = []
+    for sub in subs:
+        r = load(root / sub)
+        e = r["runs"][r["baseline"]]["per_temperature"][f"{r['temperature']:g}"]
+        names = [n for n in r["runs"] if n != r["baseline"]]
+        base_cells = []
+        for m in base_metrics:
+            kind, k = m.split("@")
+            base_cells.append(_mean_ci(e["bon"][r["verifier"]] if kind == "bon" else e[kind], int(k)))
+        rows.append([sub, *base_cells, *(" · ".join(_diff(r, m.split("@")[0], n, int(m.split("@")[1]),
+                                                         ci=len(names) == 1) for n in names) for m in metrics)])
+    return _md(header, rows)
+
+
+def savings(report: dict, runs: list[str], ns: list[int]) -> str:
+    """Compute-savings factor vs the baseline [CI] at each N, and each run's training FLOPs."""
+    def f(x):
+        return "—" if x is None else f"{x:.2f}"
+    rows = []
+    for name in runs:
+        by_n = {s["N"]: s for s in report["savings"][name]}
+        rows.append([name, *(f"{f(by_n[N]['savings'])} [{f(by_n[N]['savings_ci'][0])}, "
+                             f"{f(by_n[N]['savings_ci'][1])}]" for N in ns),
+                     f"{report['training'][name]['flops']:.2e}" if name in report["training"] else "—"])
+    return _md(["run", *(f"N={N}" for N in ns), "training FLOPs"], rows)
+
+
+def best_t(report: dict, ns: list[int]) -> str:
+    """Per run: the best pass@N over the sampled temperatures (and that T), and the R² range of the fits."""
+    rows = []
+    for name, run in report["runs"].items():
+        cells = []
+        for N in ns:
+            t, e = max(run["per_temperature"].items(), key=lambda kv: kv[1]["pass"]["mean"][N - 1])
+            cells.append(f"{e['pass']['mean'][N - 1]:.3f} (T={t})")
+        r2 = [fit["r2"] for fit in run["coscaling"]["pass"]["fits"].values()]
+        rows.append([name, *cells, f"{min(r2):.3f}–{max(r2):.3f}"])
+    return _md(["model", *(f"N={N}" for N in ns), "R² of the per-T fits"], rows)
+
+
+def diversity(report: dict, n_max: int) -> str:
+    """Per run and temperature: answer entropy (bits) · distinct answers · pass@1 · pass@n_max."""
+    temps = list(next(iter(report["runs"].values()))["per_temperature"])
+    rows = []
+    for name, run in report["runs"].items():
+        cells = []
+        for t in temps:
+            e = run["per_temperature"][t]
+            dv = e["diversity"]
+            cells.append(f"{dv['answer_entropy']['mean']:.2f} · {dv['distinct_answers']['mean']:.1f} · "
+                         f"{e['pass']['mean'][0]:.3f} · {e['pass']['mean'][n_max - 1]:.3f}")
+        rows.append([name, *cells])
+    return _md(["model", *(f"T = {t}: entropy · distinct · pass@1 · pass@{n_max}" for t in temps)], rows)
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",")]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("report_dir")
-    ap.add_argument("--metrics", default="pass@1,pass@8,bon@8")
-    ap.add_argument("--diff", action="store_true", help="paired differences against the baseline")
-    ap.add_argument("--temperature", type=float, default=None)
-    args = ap.parse_args(argv)
-    path = Path(args.report_dir) / "report.json"
-    if not path.is_file():
-        print(f"error: {path} does not exist (run the experiment first)", file=sys.stderr)
-        return 2
-    print(table(json.loads(path.read_text()), args.metrics.split(","), args.diff, args.temperature))
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("table")
+    p.add_argument("report_dir")
+    p.add_argument("--metrics", default="pass@1,pass@8,bon@8")
+    p.add_argument("--diff", action="store_true", help="paired differences against the baseline")
+    p.add_argument("--temperature", type=float, default=None)
+    p = sub.add_parser("seeds")
+    p.add_argument("report_dir")
+    p.add_argument("--methods", required=True)
+    p.add_argument("--ks", default="1,4,8,16,32,64")
+    p = sub.add_parser("subreports")
+    p.add_argument("root")
+    p.add_argument("--subs", required=True, help="report folders under ROOT (comma-separated)")
+    p.add_argument("--metrics", default="pass@1,pass@8")
+    p.add_argument("--base", default="pass@1,pass@8", help="metrics of the baseline shown with CIs")
+    p = sub.add_parser("savings")
+    p.add_argument("report_dir")
+    p.add_argument("--runs", required=True)
+    p.add_argument("--ns", default="1,2,4,8,16,32")
+    p = sub.add_parser("best-t")
+    p.add_argument("report_dir")
+    p.add_argument("--ns", default="1,2,4,8,16,64")
+    p = sub.add_parser("diversity")
+    p.add_argument("report_dir")
+    p.add_argument("--n", type=int, default=32, help="the large N shown beside pass@1")
+    a = ap.parse_args(argv)
+    if a.cmd == "table":
+        out = table(load(a.report_dir), a.metrics.split(","), a.diff, a.temperature)
+    elif a.cmd == "seeds":
+        out = seeds(load(a.report_dir), a.methods.split(","), _ints(a.ks))
+    elif a.cmd == "subreports":
+        out = subreports(Path(a.root), a.subs.split(","), a.metrics.split(","), a.base.split(","))
+    elif a.cmd == "savings":
+        out = savings(load(a.report_dir), a.runs.split(","), _ints(a.ns))
+    elif a.cmd == "best-t":
+        out = best_t(load(a.report_dir), _ints(a.ns))
+    else:
+        out = diversity(load(a.report_dir), a.n)
+    print(out)
     return 0
 
 

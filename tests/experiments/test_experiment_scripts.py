@@ -82,4 +82,6 @@ def test_summarize_prints_the_reports_own_numbers(tmp_path):
     d = rep["paired"]["pass"]["tuned"]
     i = d["ks"].index(4)
     assert f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" in diff and "| base |" not in diff
-    assert mod.main([str(tmp_path / "missing")]) == 2
+    with pytest.raises(SystemExit, match="does not exist"):
+        mod.main(["table", str(tmp_path / "missing")])
+    assert mod.main(["table", str(tmp_path / "rep"), "--metrics", "pass@2,maj@4"]) == 0
