@@ -46,6 +46,20 @@ def test_math_verify_judges_equivalent_forms(verifier, math_task):
     assert [[v.correct for v in row] for row in out] == [[True, False], [True, True], [True, False]]
 
 
+def test_only_anchored_answers_count_so_stray_numbers_are_not_false_positives(math_task):
+    """A rambling sample that happens to contain the gold number is not correct unless it is anchored
+    (boxed / "the answer is"); ``anchored=false`` restores math-verify's lenient any-expression parse."""
+    p10 = math_task.problems()[0]  # gold 10
+    texts = ["we first try x = 10 and then give up", "The answer is 10.", "so it is $\\boxed{10}$"]
+    with get_verifier("math", math_task, workers=1) as strict:
+        out = strict.score([p10], [texts])[0]
+    assert [v.correct for v in out] == [False, True, True] and out[0].status == "no_answer"
+    with get_verifier("math", math_task, workers=1, anchored=False) as lenient:
+        assert [v.correct for v in lenient.score([p10], [texts])[0]] == [True, True, True]
+    with pytest.raises(BonawareError, match="anchored must be true or false"):
+        get_verifier("math", math_task, anchored="sometimes")
+
+
 def test_gold_is_boxed_before_parsing_unless_already_latex():
     assert gold_for_parsing("3, -3") == "$\\boxed{3, -3}$"
     assert gold_for_parsing("$x=2$") == "$x=2$"

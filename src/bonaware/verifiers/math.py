@@ -11,6 +11,13 @@ Two paths:
   process's main thread, so it runs in a :class:`~bonaware.verifiers.pool.TimeoutPool` with a hard
   per-item limit; a hung item gets ``Verdict(0.0, False, "timeout")``.
 
+The completion's answer must be **anchored** (``anchored=True``, the default): a ``\\boxed{}`` or a
+phrase such as "the answer is" / "Final answer:" in front of it, as the tasks' instructions ask.
+math-verify's default parse takes any expression anywhere in the text, and on long, rambling samples
+that turns a stray "1" into a correct answer whenever the gold is 1: on CHAMP, 13 of the 14 base
+SmolLM2-135M samples the unanchored parse judged correct were such false positives (docs/results.md §9b).
+``math:anchored=false`` restores the lenient parse (the open-r1 accuracy reward also anchors).
+
 Statuses: ``ok``; ``no_answer`` (nothing parseable in the completion); ``gold_parse_error`` (the
 reference answer did not parse — a data problem, logged); ``timeout``; ``error``. Counts accumulate
 in :attr:`MathVerifier.counts`; failures are logged to the ``bonaware.verifiers.math`` logger and,
@@ -43,14 +50,19 @@ def gold_for_parsing(answer: str) -> str:
     return f"$\\boxed{{{answer}}}$"
 
 
-def judge(gold: str, completion: str, timeout: int) -> tuple[str, bool]:
+def judge(gold: str, completion: str, timeout: int, anchored: bool = True) -> tuple[str, bool]:
     """math-verify on one pair, run in a worker: ``(status, correct)``."""
-    from math_verify import parse, verify
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
     gold_parsed = parse(gold, parsing_timeout=timeout)
     if not gold_parsed:
         return "gold_parse_error", False
-    pred = parse(completion, parsing_timeout=timeout)
+    if anchored:  # only "\boxed{...}" / "the answer is ..." count; boxed first (as open-r1 does)
+        config = [LatexExtractionConfig(try_extract_without_anchor=False, boxed_match_priority=0),
+                  ExprExtractionConfig(try_extract_without_anchor=False)]
+        pred = parse(completion, extraction_config=config, parsing_timeout=timeout)
+    else:
+        pred = parse(completion, parsing_timeout=timeout)
     if not pred:
         return "no_answer", False
     return "ok", bool(verify(gold_parsed, pred, timeout_seconds=timeout))
@@ -71,20 +83,25 @@ class MathVerifier(Verifier):
             pool is ``3 * timeout + 5`` (two parses and one verify).
         log_path: optional JSONL file that failures are appended to.
         mp_context: start method of the worker processes.
+        anchored: only answers behind ``\\boxed{}`` or "the answer is"-style anchors count (see the
+            module docstring); ``False`` lets math-verify take any expression in the text.
     """
 
     name = "math"
 
     def __init__(self, task: Task | None = None, workers: int = 2, timeout: int = 5,
-                 log_path: str | None = None, mp_context: str = "spawn", **kwargs: Any):
+                 log_path: str | None = None, mp_context: str = "spawn", anchored: bool = True, **kwargs: Any):
         super().__init__(task)
         if kwargs:
             raise BonawareError(f"math verifier: unknown option(s) {', '.join(sorted(kwargs))}; "
-                                "known: workers, timeout, log_path, mp_context")
+                                "known: workers, timeout, log_path, mp_context, anchored")
         if int(timeout) < 1:
             raise BonawareError(f"math verifier: timeout must be >= 1 second, got {timeout}")
         self.workers, self.timeout, self.mp_context = int(workers), int(timeout), mp_context
         self.log_path = log_path
+        if not isinstance(anchored, bool):
+            raise BonawareError(f"math verifier: anchored must be true or false, got {anchored!r}")
+        self.anchored = anchored
         self.counts: Counter[str] = Counter()
         self._pool: TimeoutPool | None = None
 
@@ -111,7 +128,8 @@ class MathVerifier(Verifier):
                 else:
                     jobs.append((i, j))
         if jobs:
-            items = [(gold_for_parsing(problems[i].answer), completions[i][j], self.timeout) for i, j in jobs]
+            items = [(gold_for_parsing(problems[i].answer), completions[i][j], self.timeout, self.anchored)
+                     for i, j in jobs]
             for (i, j), (kind, value) in zip(jobs, self._get_pool().map(items, desc="math-verify")):
                 if kind == "ok":
                     status, ok = value
