@@ -47,6 +47,11 @@ report() {  # report OUT RUN_DIR... [bonaware report options...]
   "$BONAWARE" report --out "$out" "$@"
 }
 
+write_to() {  # write_to FILE COMMAND...: COMMAND's output into FILE, atomically (temp file, then rename)
+  local file=$1; shift
+  "$@" > "$file.tmp" && mv "$file.tmp" "$file"
+}
+
 finish() {  # print the experiment's wall time (recorded in docs/results.md)
   echo "wall time: $(( $(date +%s) - EXP_START )) s"
 }

@@ -18,6 +18,6 @@ for v in noisy:target_auc=0.6 noisy:target_auc=0.75 noisy:target_auc=0.9 oracle 
 done
 # every model under every verifier: does it matter which verifier a model was trained with?
 for k in 8 32; do
-  "$PYTHON" experiments/04_verifier_quality/matrix.py "$OUT/eval" --k $k > "$RESULTS/04_verifier_quality/matrix_bo$k.md"
+  write_to "$RESULTS/04_verifier_quality/matrix_bo$k.md" "$PYTHON" experiments/04_verifier_quality/matrix.py "$OUT/eval" --k $k
 done
 finish

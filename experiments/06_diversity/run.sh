@@ -17,9 +17,9 @@ for np in 1 2 4 8 16; do
 done
 report "$RESULTS/06_diversity" "${runs[@]}" --verifier oracle --temperature 1.0
 # the meta-strategy by prompt difficulty, here (n = 32, T = 1) and on experiment 3's models (n = 64)
-"$PYTHON" experiments/06_diversity/meta_strategy.py "$OUT/eval" base np1 np2 np4 np8 np16 \
-  > "$RESULTS/06_diversity/meta_strategy.md"
+write_to "$RESULTS/06_diversity/meta_strategy.md" \
+  "$PYTHON" experiments/06_diversity/meta_strategy.py "$OUT/eval" base np1 np2 np4 np8 np16
 bash experiments/03_pass_at_n/run.sh > /dev/null   # cached
-"$PYTHON" experiments/06_diversity/meta_strategy.py "$RUNS/03_pass_at_n/eval" base rl_s grpo bon_rlb_p pass_at_k star \
-  > "$RESULTS/06_diversity/meta_strategy_exp3.md"
+write_to "$RESULTS/06_diversity/meta_strategy_exp3.md" \
+  "$PYTHON" experiments/06_diversity/meta_strategy.py "$RUNS/03_pass_at_n/eval" base rl_s grpo bon_rlb_p pass_at_k star
 finish
