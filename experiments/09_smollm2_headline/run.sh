@@ -10,7 +10,7 @@
 source "$(dirname "$0")/../common.sh"
 HERE=experiments/09_smollm2_headline
 OUT=$RUNS/09_smollm2_headline
-METHODS="${METHODS:-bon_rlb_p rl_s pass_at_k}"
+METHODS="${METHODS:-bon_rlb_p rl_s pass_at_k grpo}"
 
 evaluate "$OUT/eval/base" --config $HERE/eval.yaml --model smollm2-135m --name base
 runs=("$OUT/eval/base")
