@@ -8,7 +8,7 @@ import os
 import pytest
 
 from bonaware.errors import BonawareError
-from bonaware.io import JsonlAppender, atomic_write, check_finite, read_jsonl, write_text_atomic
+from bonaware.io import JsonlAppender, atomic_folder, atomic_write, check_finite, read_jsonl, write_text_atomic
 
 
 def test_atomic_write_replaces_whole_file(tmp_path):
@@ -83,3 +83,18 @@ def test_unwritable_output_dir_is_clear(tmp_path):
         target = ro / "sub" / "x.txt"
     with pytest.raises(BonawareError, match="output folder"):
         write_text_atomic(target, "x")
+
+
+def test_atomic_folder_replaces_the_whole_folder_or_leaves_it_untouched(tmp_path):
+    target = tmp_path / "model"
+    with atomic_folder(target) as tmp:
+        (tmp / "a.txt").write_text("1")
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]
+    with pytest.raises(RuntimeError), atomic_folder(target) as tmp:
+        (tmp / "b.txt").write_text("2")
+        raise RuntimeError("crash mid-write")
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]  # the old folder, complete
+    with atomic_folder(target) as tmp:
+        (tmp / "b.txt").write_text("2")
+    assert sorted(p.name for p in target.iterdir()) == ["b.txt"]  # replaced, not merged
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no temp or .old folder left

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from bonaware.errors import BonawareError
+from bonaware.io import atomic_folder
 
 
 def save_model(model: Any, tokenizer: Any, folder: str | Path) -> Path:
@@ -17,20 +16,10 @@ def save_model(model: Any, tokenizer: Any, folder: str | Path) -> Path:
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
-        old = folder.with_name(f".{folder.name}.old")
-        if folder.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        with atomic_folder(folder) as tmp:
+            model.save_pretrained(tmp, safe_serialization=True)
+            tokenizer.save_pretrained(tmp)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise BonawareError(f"cannot save the model to {str(folder)!r}: {exc}") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder

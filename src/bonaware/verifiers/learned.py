@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,7 @@ import torch
 from torch import nn
 
 from bonaware.errors import BonawareError
-from bonaware.io import write_json_atomic
+from bonaware.io import atomic_folder, write_json_atomic
 from bonaware.tasks.base import Problem, Task
 from bonaware.verifiers.base import Verdict, Verifier, get_verifier, register_verifier
 
@@ -138,21 +136,11 @@ def save_scorer(scorer: ScalarScorer, tokenizer: Any, folder: str | Path, info: 
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BonawareError(f"cannot create output folder {str(folder.parent)!r}: {exc.strerror}") from None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         save_model(scorer.lm, tokenizer, tmp / BACKBONE_DIR)
         save_file({k: v.detach().float().cpu().contiguous() for k, v in scorer.head.state_dict().items()},
                   str(tmp / HEAD_FILE))
         write_json_atomic(tmp / INFO_FILE, {"format": FORMAT, **info})
-        old = folder.with_name(f".{folder.name}.old")
-        if folder.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
