@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bonaware.evaluation.report import ci_cell, diff_cell, markdown_table
+
 
 def load(report_dir: str | Path) -> dict:
     path = Path(report_dir) / "report.json"
@@ -32,19 +34,16 @@ def load(report_dir: str | Path) -> dict:
 
 
 def _md(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows])
+    return "\n".join(markdown_table(header, rows)).rstrip()
 
 
 def _diff(report: dict, kind: str, name: str, k: int, ci: bool = True) -> str:
     d = report["paired"][kind][name]
-    i = d["ks"].index(k)
-    cell = f"{d['mean'][i]:+.3f}" + (f" [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" if ci else "")
-    return cell + ((" *" if ci else "*") if d["significant"][i] else "")
+    return diff_cell(d, d["ks"].index(k), with_ci=ci)
 
 
 def _mean_ci(s: dict, k: int) -> str:
-    return f"{s['mean'][k - 1]:.3f} [{s['lo'][k - 1]:.3f}, {s['hi'][k - 1]:.3f}]"
+    return ci_cell(s, k - 1)
 
 
 def table(report: dict, metrics: list[str], diff: bool = False, temperature: float | None = None) -> str:

@@ -59,11 +59,22 @@ def weight_curves(Ns: Sequence[int], p: np.ndarray) -> dict[int, dict[str, np.nd
     return out
 
 
-def _ci(s: dict, i: int) -> str:
+def ci_cell(s: dict, i: int) -> str:
+    """Entry ``i`` of a summary ``{mean, lo, hi}`` as ``"0.312 [0.271, 0.355]"`` (the report's format)."""
     return f"{s['mean'][i]:.3f} [{s['lo'][i]:.3f}, {s['hi'][i]:.3f}]"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
+def diff_cell(d: dict, i: int, with_ci: bool = True) -> str:
+    """Entry ``i`` of a paired difference: ``"+0.031 [+0.014, +0.053] *"`` (``*``: the CI excludes 0);
+    ``with_ci=False`` gives the compact ``"+0.031*"``."""
+    star = d["significant"][i]
+    if not with_ci:
+        return f"{d['mean'][i]:+.3f}" + ("*" if star else "")
+    return f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" + (" *" if star else "")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence]) -> list[str]:
+    """A markdown table as lines, followed by one empty line."""
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
             *("| " + " | ".join(str(c) for c in r) + " |" for r in rows), ""]
 
@@ -111,7 +122,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
           f"(`samples.jsonl`): k-sample metrics are exact averages over all k-subsets of the n samples per "
           f"prompt; intervals are {int(round(100 * level))}% percentile-bootstrap CIs over prompts "
           f"({n_boot} draws, seed {seed}); differences use a paired bootstrap over the same prompts.", ""]
-    md += _table(["run", "model", "task", "params", "prompts", "n", "temperatures", "verifiers"],
+    md += markdown_table(["run", "model", "task", "params", "prompts", "n", "temperatures", "verifiers"],
                  [[name, s.meta.get("model", "—"), s.meta.get("task", "—"), _fmt(s.meta.get("num_params")),
                    s.at(T).num_prompts, s.at(T).n, ", ".join(f"{t:g}" for t in s.temperatures),
                    ", ".join(s.verifiers) or "—"] for name, s in runs.items()])
@@ -124,8 +135,8 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
         e = m["per_temperature"][temperature_key(T)]
         for label, s in ([(f"BoN [{verifier}]", e["bon"][verifier])] if verifier else []) + [("pass", e["pass"]),
                                                                                              ("maj", e["maj"])]:
-            rows.append([name, label, *(_ci(s, k - 1) for k in ks)])
-    headline = [f"At T = {T:g}:", ""] + _table(["run", "metric", *(f"N={k}" for k in ks)], rows)
+            rows.append([name, label, *(ci_cell(s, k - 1) for k in ks)])
+    headline = [f"At T = {T:g}:", ""] + markdown_table(["run", "metric", *(f"N={k}" for k in ks)], rows)
     md += headline
 
     # 2. paired differences vs the baseline
@@ -137,9 +148,8 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
             diff = paired_comparison(runs, baseline, temperature=T, metric=metric, verifier=verifier, ks=ks, **box)
             report["paired"][metric] = diff
             for name, d in diff.items():
-                rows.append([name, metric, *(f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]"
-                                             + (" *" if d["significant"][i] else "") for i in range(len(ks)))])
-        paired = _table(["run", "metric", *(f"N={k}" for k in ks)], rows) + ["`*`: the CI excludes 0.", ""]
+                rows.append([name, metric, *(diff_cell(d, i) for i in range(len(ks)))])
+        paired = markdown_table(["run", "metric", *(f"N={k}" for k in ks)], rows) + ["`*`: the CI excludes 0.", ""]
         plots.plot_paired(report["paired"], baseline, T, verifier, out / "paired.png")
         md += ["![paired differences](paired.png)", "", *paired]
         headline += [f"Difference vs {baseline} (paired bootstrap over prompts):", "", *paired]
@@ -173,7 +183,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
                 ex = co["extrapolation"].get(t)
                 rows.append([key, t, f"{f['a']:.3f}", f"{f['b']:.3f}", _fmt(f["r2"], ".4f"),
                              _fmt(ex and ex["mae"], ".4f"), _fmt(ex and ex["error_at_max_n"], "+.4f")])
-        md += _table(["metric", "T", "a", "b", "R²", "extrap. MAE", "error at N=n"], rows)
+        md += markdown_table(["metric", "T", "a", "b", "R²", "extrap. MAE", "error at N=n"], rows)
         opt = m["coscaling"][f"bon:{verifier}" if verifier else "pass"].get("optimal_T")
         if opt is None:  # n < 3: no fits
             continue
@@ -205,7 +215,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
                              f"{_fmt(sv['savings_ci'][1], '.2f')}]"])
         md += [f"N the baseline **{baseline}** needs to match each run's {metric}@N (T = {T:g}); savings = "
                f"baseline cost / run cost (— : not reached within n = {n}):", ""]
-        md += _table(["run", "N", f"run {metric}@N", "baseline N needed [CI]", "compute savings [CI]"], rows)
+        md += markdown_table(["run", "N", f"run {metric}@N", "baseline N needed [CI]", "compute savings [CI]"], rows)
     train_rows = []
     for name, s in runs.items():
         if s.meta.get("train_dir"):
@@ -216,7 +226,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
                                    _fmt(tc["seconds"], ".1f")])
     if train_rows:
         md += ["Training compute (from each run's training `metrics.csv`; FLOPs ≈ 6·params·tokens):", ""]
-        md += _table(["run", "method", "steps", "tokens", "FLOPs", "seconds"], train_rows)
+        md += markdown_table(["run", "method", "steps", "tokens", "FLOPs", "seconds"], train_rows)
 
     # 6. per-prompt P_fail
     if len(runs) > 1:
@@ -224,7 +234,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
         report["p_fail"] = pf
         plots.plot_pfail(pf, baseline, T, out / "pfail.png")
         md += ["## Per-prompt failure probability before vs after", "", "![pfail](pfail.png)", ""]
-        md += _table(["run", "easier", "harder", "same", "newly solvable", "newly unsolved"],
+        md += markdown_table(["run", "easier", "harder", "same", "newly solvable", "newly unsolved"],
                      [[k, d["easier"], d["harder"], d["same"], d["newly_solved"], d["newly_unsolved"]]
                       for k, d in pf.items()])
 
@@ -232,10 +242,10 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     plots.plot_verifiers(metrics, T, out / "verifiers.png")
     md += ["## Verifier quality", "", "![verifiers](verifiers.png)", ""]
     rows = [[name, v, _fmt(a["pooled_auc"], ".3f"), _fmt(a["within_prompt_auc"], ".3f"),
-             _ci(m["per_temperature"][temperature_key(T)]["bon"][v], n - 1),
-             _ci(m["per_temperature"][temperature_key(T)]["pass"], n - 1)]
+             ci_cell(m["per_temperature"][temperature_key(T)]["bon"][v], n - 1),
+             ci_cell(m["per_temperature"][temperature_key(T)]["pass"], n - 1)]
             for name, m in metrics.items() for v, a in m["per_temperature"][temperature_key(T)]["verifier_auc"].items()]
-    md += _table(["run", "verifier", "pooled AUC", "within-prompt AUC", f"BoN@{n}", f"pass@{n}"], rows)
+    md += markdown_table(["run", "verifier", "pooled AUC", "within-prompt AUC", f"BoN@{n}", f"pass@{n}"], rows)
 
     # 8. diversity
     plots.plot_diversity(metrics, out / "diversity.png")
@@ -243,7 +253,8 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     rows = [[name, f"{t:g}", *(f"{d[k]['mean']:.3f} [{d[k]['lo']:.3f}, {d[k]['hi']:.3f}]" for k in d)]
             for name, m in metrics.items() for t in m["temperatures"]
             for d in [m["per_temperature"][temperature_key(t)]["diversity"]]]
-    md += _table(["run", "T", "distinct answers", "answer entropy (bits)", "n-gram distance", "edit distance"], rows)
+    md += markdown_table(["run", "T", "distinct answers", "answer entropy (bits)", "n-gram distance",
+                          "edit distance"], rows)
 
     # 9. BoN-RLB weights against the observed P_fail
     p = np.linspace(0.01, 0.99, 197)
@@ -254,7 +265,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     md += ["## BoN-RLB weights vs P_fail (paper §3.3–3.4)", "", "![weights](weights.png)", "",
            "g⁺_N(p) = N p^{N−1}/(1 − p^N), g⁻(p) = N p/(1 − p), ḡ⁺_N(p) = N p^{N−1}(1 − p)/(1 − p^N); grey: "
            f"histogram of the baseline's per-prompt P_fail at T = {T:g} (mean {base_pf.mean():.3f}).", ""]
-    md += _table(["N", "p", "g⁺", "g⁻", "ḡ⁺"], [[N, p_, f"{w['g_plus'][j]:.3g}", f"{w['g_minus'][j]:.3g}",
+    md += markdown_table(["N", "p", "g⁺", "g⁻", "ḡ⁺"], [[N, p_, f"{w['g_plus'][j]:.3g}", f"{w['g_minus'][j]:.3g}",
                                                 f"{w['g_bar_plus'][j]:.3g}"]
                                                for N, w in wt.items() for j, p_ in enumerate([0.5, 0.9, 0.99])])
 
