@@ -7,10 +7,11 @@ bootstrap with replacement, both biased — see docs/estimators.md).
 * :func:`pass_at_k`, :func:`pass_at_k_curve` — unbiased pass@k (Codex estimator).
 * :func:`bon_at_k`, :func:`bon_at_k_curve`, :func:`rank_weights` — verifier-selected BoN@k, tie-aware.
 * :func:`maj_at_k`, :func:`maj_at_k_curve` — majority vote; exact DP or Monte Carlo with a stderr.
-* :func:`bootstrap_ci`, :func:`paired_difference` — percentile bootstrap over prompts.
+* :func:`bootstrap_ci`, :func:`paired_difference`, :func:`bootstrap_means` — percentile bootstrap over
+  prompts (and its replicates, paired across methods by a shared seed).
 """
 
-from bonaware.estimators.bootstrap import ConfidenceInterval, bootstrap_ci, paired_difference
+from bonaware.estimators.bootstrap import ConfidenceInterval, bootstrap_ci, bootstrap_means, paired_difference
 from bonaware.estimators.majority import MajorityEstimate, maj_at_k, maj_at_k_curve
 from bonaware.estimators.passk import (
     bon_at_k,
@@ -27,6 +28,7 @@ __all__ = [
     "bon_at_k",
     "bon_at_k_curve",
     "bootstrap_ci",
+    "bootstrap_means",
     "log_choose_ratio",
     "maj_at_k",
     "maj_at_k_curve",

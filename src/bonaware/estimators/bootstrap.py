@@ -33,11 +33,14 @@ def _values(x, name: str) -> np.ndarray:
     return finite_float(arr, name)
 
 
-def _percentile_ci(v: np.ndarray, level: float, n_boot: int, seed: int) -> ConfidenceInterval:
-    if not 0.0 < float(level) < 1.0:
+def _check_boot(level: float | None, n_boot: int) -> None:
+    if level is not None and not 0.0 < float(level) < 1.0:
         raise BonawareError(f"level must be in (0, 1), got {level}")
     if int(n_boot) != n_boot or n_boot < 1:
         raise BonawareError(f"n_boot must be a positive integer, got {n_boot}")
+
+
+def _replicates(v: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     P = v.shape[0]
     rng = np.random.default_rng(seed)
     means = []
@@ -52,13 +55,32 @@ def _percentile_ci(v: np.ndarray, level: float, n_boot: int, seed: int) -> Confi
         flat = (np.arange(b, dtype=np.int64)[:, None] * P + idx).ravel()
         counts = np.bincount(flat, minlength=b * P).reshape(b, P).astype(float)
         means.append(counts @ v / P)
-    boot = np.concatenate(means, axis=0)
+    return np.concatenate(means, axis=0)
+
+
+def _percentile_ci(v: np.ndarray, level: float, n_boot: int, seed: int) -> ConfidenceInterval:
+    _check_boot(level, n_boot)
+    boot = _replicates(v, n_boot, seed)
     alpha = (1.0 - float(level)) / 2.0
     lo, hi = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
     mean = v.mean(axis=0)
     if v.ndim == 1:
         return ConfidenceInterval(float(mean), float(lo), float(hi))
     return ConfidenceInterval(mean, lo, hi)
+
+
+def bootstrap_means(values, *, n_boot: int = 4000, seed: int = 0) -> np.ndarray:
+    """The bootstrap replicates behind :func:`bootstrap_ci`: the mean of ``values`` ([P] or [P, K])
+    over prompts resampled with replacement, ``n_boot`` times → [n_boot] or [n_boot, K].
+
+    The prompt draws depend only on (P, ``n_boot``, ``seed``), so two methods scored on the same
+    prompts (same row order) and resampled with the same seed get the *same* draws: their
+    replicates are paired, and any function of both (a difference, which one is larger, a curve
+    fitted to each) can be bootstrapped replicate by replicate.
+    """
+    v = _values(values, "values")
+    _check_boot(None, n_boot)
+    return _replicates(v, n_boot, seed)
 
 
 def bootstrap_ci(values, *, level: float = 0.95, n_boot: int = 4000, seed: int = 0) -> ConfidenceInterval:

@@ -10,12 +10,14 @@
 Layers (docs/evaluation.md): :mod:`.samples` (the samples file), :mod:`.generate` (the only part
 that runs a model), :mod:`.curves` / :mod:`.metrics` (pass@k, BoN@k, maj@k + CIs over prompts),
 :mod:`.compare` (paired differences, per-prompt P_fail), :mod:`.coscaling`, :mod:`.compute`,
-:mod:`.diversity`, :mod:`.quality` (verifier AUC), :mod:`.plots` and :mod:`.report`.
+:mod:`.advise` (``bonaware advise``), :mod:`.diversity`, :mod:`.quality` (verifier AUC), :mod:`.plots`
+and :mod:`.report`.
 """
 
+from bonaware.evaluation.advise import advise, format_advice, write_advice
 from bonaware.evaluation.compare import align, paired_comparison, per_prompt_pfail
 from bonaware.evaluation.compute import compute_savings, inference_cost, n_to_match, training_compute
-from bonaware.evaluation.config import EvalConfig
+from bonaware.evaluation.config import AdviseConfig, EvalConfig
 from bonaware.evaluation.coscaling import (
     CoScalingFit,
     coscaling_extrapolation,
@@ -52,7 +54,8 @@ from bonaware.evaluation.samples import (
 )
 
 __all__ = [
-    "CoScalingFit", "EvalConfig", "EvalResult", "SampleSet", "SamplesWriter", "TemperatureSamples", "align",
+    "AdviseConfig", "CoScalingFit", "EvalConfig", "EvalResult", "SampleSet", "SamplesWriter", "TemperatureSamples",
+    "advise", "align", "format_advice", "write_advice",
     "answer_entropy", "bon_curve", "collect_samples", "compute_metrics", "compute_savings", "coscaling_extrapolation",
     "coscaling_law", "distinct_answers", "diversity_per_prompt", "edit_diversity", "evaluate_model",
     "fit_coscaling", "format_summary", "inference_cost", "levenshtein_batch", "load_run", "load_samples",

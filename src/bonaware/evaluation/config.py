@@ -64,3 +64,43 @@ class EvalConfig:
         for ok, msg in checks:
             if not ok:
                 raise BonawareError(msg)
+
+
+@dataclass
+class AdviseConfig:
+    """Configuration of ``bonaware advise`` (docs/advise.md)."""
+
+    runs: list[str] = option([], "pilot run folders of 'bonaware eval' (one per candidate model, every one on the "
+                                 "same val prompts); also accepted as positional RUN_DIR arguments")
+    budget: float = option(16.0, "inference budget per prompt, in --budget_unit")
+    budget_unit: Literal["samples", "tokens", "flops"] = option(
+        "samples", "unit of --budget: samples (N), tokens (prompt + N x mean completion tokens measured in the "
+                   "pilot) or flops (2 x parameters x tokens)")
+    metric: Literal["bon", "pass"] = option("bon", "what to maximise: bon (Best-of-N with --verifier) or pass (pass@N)")
+    verifier: str | None = option(None, "verifier label for --metric bon (default: the first one in every run)")
+    names: list[str] | None = option(None, "display names, one per run (default: each run's --name)")
+    temperatures: list[float] | None = option(None, "consider only these pilot temperatures (default: all)")
+    max_extrapolation: float = option(4.0, "predict at most this many times the pilot's n samples per prompt "
+                                           "(beyond n the co-scaling fit extrapolates)")
+    fit_from: float = option(0.5, "the co-scaling law is fitted on the pilot's curve for N in [fit_from*n, n] "
+                                  "(the tail, where extrapolation starts; 0 = every N)")
+    out: str | None = option(None, "output folder for advice.json, advice.md, frontier.png "
+                                   "(default: runs/advise/<metric>_<budget><unit>)")
+    level: float = option(0.95, "confidence level of the intervals")
+    n_boot: int = option(1000, "bootstrap replicates over prompts (paired across options)")
+    seed: int = option(0, "bootstrap seed")
+
+    def validate(self) -> None:
+        checks = [
+            (self.budget > 0, f"--budget must be > 0, got {self.budget}"),
+            (self.max_extrapolation >= 1, f"--max_extrapolation must be >= 1, got {self.max_extrapolation}"),
+            (0 <= self.fit_from < 1, f"--fit_from must be in [0, 1), got {self.fit_from}"),
+            (0 < self.level < 1, f"--level must be in (0, 1), got {self.level}"),
+            (self.n_boot >= 1, f"--n_boot must be >= 1, got {self.n_boot}"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise BonawareError(msg)
+
+    def default_out(self) -> str:
+        return f"runs/advise/{self.metric}_{self.budget:g}{self.budget_unit}"

@@ -16,7 +16,8 @@ guess). The paper's Fig. 9a plots b(T) ∈ [0, 0.4] rising with T for increasing
 likely writes the law as exp(a·N^{−b}) or plots −b; which one is UNCONFIRMED (paper.md §5.2, §9).
 A rise-then-fall BoN curve is not monotone, so this law cannot fit it well: R² says how well it does.
 
-Functions: :func:`fit_coscaling` (one T), :func:`coscaling_extrapolation` (fit on N ≤ N_fit, error
+Functions: :func:`fit_coscaling` (one T), :func:`refit_coscaling` (the same fit for many curves
+at once, e.g. bootstrap replicates), :func:`coscaling_extrapolation` (fit on N ≤ N_fit, error
 at larger N), :func:`optimal_temperature` (argmax_T per N, empirical and fitted),
 :func:`per_prompt_optimum` (each prompt's (N*, T*), paper Fig. 1).
 """
@@ -78,24 +79,82 @@ def _check_points(ns, acc) -> tuple[np.ndarray, np.ndarray]:
 def fit_coscaling(ns, acc) -> CoScalingFit:
     """Fit exp(a·N^b) to mean accuracies ``acc`` at sample counts ``ns`` (scipy ``curve_fit``).
 
-    Initial guess from the linearisation log(−log acc) = log(−a) + b·log N; the fit itself is
-    least squares on the accuracy scale with a ≤ 0.
+    Initial guess from the linearisation log(−log acc) = log(−a) + b·log N (on the points strictly
+    inside (0, 1)), then a generic start if that does not converge; the fit itself is least squares
+    on the accuracy scale with a ≤ 0.
     """
     ns, acc = _check_points(ns, acc)
+    # points at 0 or 1 carry no slope on the log(−log) scale (and their clipped logs are outliers)
+    inner = (acc > 1e-6) & (acc < 1 - 1e-6)
     y = np.clip(acc, 1e-6, 1 - 1e-9)
-    slope, intercept = np.polyfit(np.log(ns), np.log(-np.log(y)), 1)
-    p0 = (-math.exp(intercept), float(np.clip(slope, -9.9, 9.9)))
+    if inner.sum() >= 2:
+        slope, intercept = np.polyfit(np.log(ns[inner]), np.log(-np.log(y[inner])), 1)
+        starts = [(-math.exp(intercept), float(np.clip(slope, -9.9, 9.9)))]
+    else:
+        starts = []
+    starts.append((float(np.log(y[0])), -1.0))  # a generic start: acc(1) = acc[0], rising
+    best = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
-        try:
-            (a, b), _ = curve_fit(coscaling_law, ns, acc, p0=p0, bounds=([-np.inf, -10.0], [0.0, 10.0]),
-                                  maxfev=20000)
-        except RuntimeError:  # no convergence: keep the linearised estimate, R² tells how bad it is
-            a, b = p0
+        for p0 in starts:
+            try:
+                (a, b), _ = curve_fit(coscaling_law, ns, acc, p0=p0, bounds=([-np.inf, -10.0], [0.0, 10.0]),
+                                      maxfev=20000)
+            except RuntimeError:  # no convergence from this start: try the next one
+                continue
+            best = (float(a), float(b))
+            break
+    # no start converged: keep the start that fits best, R² tells how bad it is
+    a, b = best if best is not None else min(starts, key=lambda p: float(np.sum((coscaling_law(ns, *p) - acc) ** 2)))
     pred = coscaling_law(ns, a, b)
     ss_tot = float(np.sum((acc - acc.mean()) ** 2))
     r2 = 1.0 - float(np.sum((acc - pred) ** 2)) / ss_tot if ss_tot > 0 else float("nan")
     return CoScalingFit(float(a), float(b), r2, int(ns.size))
+
+
+def refit_coscaling(ns, acc, start: CoScalingFit, *, iters: int = 60, tol: float = 1e-10) -> np.ndarray:
+    """The least squares of :func:`fit_coscaling`, for many curves at once: ``acc`` is [B, K] (e.g.
+    bootstrap replicates of one mean curve), each fitted from ``start`` (the fit of the original
+    curve) → [B, 2] of (a, b).
+
+    ``curve_fit`` costs ~ms per curve, too slow for thousands of bootstrap replicates; this is a
+    vectorised Levenberg–Marquardt on the same residuals exp(a·N^b) − acc with the same bounds
+    (a ≤ 0, |b| ≤ 10, by projection), started where each replicate's optimum is near. Its
+    agreement with ``fit_coscaling`` is a test (tests/evaluation/test_advise.py).
+    """
+    ns = np.asarray(ns, dtype=float).reshape(-1)
+    acc = np.atleast_2d(np.asarray(acc, dtype=float))
+    if acc.shape[1] != ns.size:
+        raise BonawareError(f"acc has {acc.shape[1]} points per curve but ns has {ns.size}")
+    B = acc.shape[0]
+    logn = np.log(ns)
+    theta = np.tile([min(start.a, 0.0), float(np.clip(start.b, -10.0, 10.0))], (B, 1))
+    lam = np.full(B, 1e-3)
+
+    def sse(th: np.ndarray) -> np.ndarray:
+        return np.sum((coscaling_law(ns[None, :], th[:, :1], th[:, 1:]) - acc) ** 2, axis=1)
+
+    cur = sse(theta)
+    for _ in range(int(iters)):
+        nb = np.power(ns[None, :], theta[:, 1:])  # [B, K]
+        f = np.exp(theta[:, :1] * nb)
+        r = f - acc
+        ja, jb = f * nb, f * theta[:, :1] * nb * logn[None, :]
+        g = np.stack([np.sum(ja * r, 1), np.sum(jb * r, 1)], axis=1)
+        haa, hab, hbb = np.sum(ja * ja, 1), np.sum(ja * jb, 1), np.sum(jb * jb, 1)
+        daa, dbb = haa * (1 + lam) + 1e-12, hbb * (1 + lam) + 1e-12
+        det = daa * dbb - hab * hab
+        step = -np.stack([dbb * g[:, 0] - hab * g[:, 1], daa * g[:, 1] - hab * g[:, 0]], axis=1) / det[:, None]
+        trial = np.column_stack([np.minimum(theta[:, 0] + step[:, 0], 0.0),
+                                 np.clip(theta[:, 1] + step[:, 1], -10.0, 10.0)])
+        new = sse(trial)
+        better = np.isfinite(new) & (new <= cur)
+        gain = np.where(better, cur - new, 0.0)
+        theta[better], cur[better] = trial[better], new[better]
+        lam = np.where(better, lam / 3.0, lam * 4.0)
+        if np.all((gain <= tol * np.maximum(cur, 1e-12)) & better | (lam > 1e12)):
+            break
+    return theta
 
 
 def coscaling_extrapolation(ns, acc, fit_max_n: int) -> dict:

@@ -260,3 +260,35 @@ def plot_weights(curves: Mapping[int, Mapping[str, np.ndarray]], p: np.ndarray, 
             a.set_zorder(twin.get_zorder() + 1)  # curves above the histogram
             a.patch.set_visible(False)
     return _save(fig, path)
+
+
+def plot_frontier(advice: Mapping, path: Path) -> Path:
+    """``bonaware advise``: predicted accuracy vs cost per prompt, one panel per run, one curve + CI band per
+    temperature (solid up to the pilot's n, dashed where extrapolated by the co-scaling fit); the budget
+    (dotted line) and the recommendation (star)."""
+    runs = list(dict.fromkeys(f["run"] for f in advice["frontier"]))
+    fig, axes = _figure(len(runs))
+    temps = sorted({f["temperature"] for f in advice["frontier"]})
+    rec = advice["recommendation"]
+    for ax, run in zip(axes[0], runs):
+        for f in (f for f in advice["frontier"] if f["run"] == run):
+            color = COLORS[temps.index(f["temperature"]) % len(COLORS)]
+            x, y = np.asarray(f["cost"]), np.asarray(f["predicted"])
+            inside = np.asarray(f["ns"]) <= f["pilot_n"]
+            ax.plot(x[inside], y[inside], "-", color=color, lw=1.6, label=f"T={f['temperature']:g}")
+            tail = np.flatnonzero(~inside)
+            if tail.size:
+                seg = np.r_[tail[0] - 1, tail] if tail[0] > 0 else tail
+                ax.plot(x[seg], y[seg], "--", color=color, lw=1.2)
+            ax.fill_between(x, f["lo"], f["hi"], color=color, alpha=0.15, lw=0)
+        ax.axvline(advice["budget"], color="0.4", ls=":", lw=1)
+        if rec["run"] == run:
+            ax.plot([rec["cost"]], [rec["predicted"]], "*", ms=13, color="black", label="recommendation")
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(f"cost per prompt ({advice['budget_unit']}); dotted: budget")
+        ax.set_ylabel("predicted " + (f"BoN@N [{advice['verifier']}]" if advice["metric"] == "bon" else "pass@N"))
+        ax.set_title(f"{run} (dashed: extrapolated)", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    return _save(fig, path)
