@@ -43,6 +43,28 @@ class EvalConfig:
     dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
     level: float = option(0.95, "confidence level of the bootstrap intervals over prompts")
     n_boot: int = option(2000, "bootstrap replicates")
+    allocation: Literal["fixed", "adaptive"] = option(
+        "fixed", "fixed: n samples for every prompt; adaptive: also run the adaptive per-prompt budget of --budget "
+                 "samples per prompt on average and add its 'adaptive' block (vs fixed Bo-budget) to metrics.json "
+                 "(docs/adaptive.md)")
+    budget: int | None = option(None, "--allocation adaptive: mean samples per prompt B (1 <= B <= n)")
+    adaptive_source: Literal["pool", "live"] = option(
+        "pool", "pool: draw from the n saved samples per prompt in a seeded order (exact sample and token "
+                "accounting); live: sample in rounds with the model (OUT/adaptive_samples.jsonl, resumable)")
+    adaptive_calibration: str | None = option(
+        None, "val run folder (bonaware eval --split val, same verifier) to calibrate P(correct | score) and the "
+              "stop threshold on (default: this run if --split val, else a val pilot sampled into OUT/calibration_val)")
+    adaptive_precision: float | None = option(
+        0.9, "stop sampling a prompt once its best verifier score reaches the threshold at which the verifier's "
+             "precision on val reaches this value (none: never stop early)")
+    adaptive_priority: Literal["gain", "uniform"] = option(
+        "gain", "who gets the next samples: gain (P(current pick wrong) x P(next sample correct)) or uniform "
+                "(fewest samples first: early stopping only)")
+    adaptive_rounds: int = option(4, "sampling rounds of the adaptive budget")
+    adaptive_first: float = option(0.25, "share of the budget every prompt gets in round 0 (at least 1 sample)")
+    adaptive_repeats: int = option(8, "pool source: seeded draw orders averaged per prompt")
+    adaptive_temperature: float | None = option(None, "temperature of the adaptive run (default: the evaluated "
+                                                      "temperature closest to 1)")
 
     def validate(self) -> None:
         """Raise :class:`BonawareError` for bad values (named by flag)."""
@@ -61,6 +83,20 @@ class EvalConfig:
             (0 < self.level < 1, f"--level must be in (0, 1), got {self.level}"),
             (self.n_boot >= 1, f"--n_boot must be >= 1, got {self.n_boot}"),
         ]
+        if self.allocation == "adaptive":
+            checks += [
+                (self.budget is not None, "--allocation adaptive needs --budget B (mean samples per prompt)"),
+                (self.budget is None or 1 <= self.budget <= self.n,
+                 f"--budget must be between 1 and --n = {self.n} (fixed Bo-budget is the comparison), "
+                 f"got {self.budget}"),
+                (self.adaptive_precision is None or 0 < self.adaptive_precision <= 1,
+                 f"--adaptive_precision must be in (0, 1] or none, got {self.adaptive_precision}"),
+                (self.adaptive_rounds >= 1, f"--adaptive_rounds must be >= 1, got {self.adaptive_rounds}"),
+                (0 <= self.adaptive_first <= 1, f"--adaptive_first must be in [0, 1], got {self.adaptive_first}"),
+                (self.adaptive_repeats >= 1, f"--adaptive_repeats must be >= 1, got {self.adaptive_repeats}"),
+            ]
+        elif self.budget is not None:
+            checks.append((False, "--budget is for --allocation adaptive (add --allocation adaptive)"))
         for ok, msg in checks:
             if not ok:
                 raise BonawareError(msg)

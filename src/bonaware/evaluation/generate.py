@@ -1,4 +1,5 @@
-"""The only part of evaluation that runs a model: sample, judge, append to the samples file.
+"""The only part of evaluation that runs a model: sample, judge, append to the samples file (and
+:func:`sample_adaptive`, the live rounds of ``--allocation adaptive``).
 
 :func:`collect_samples` is model-agnostic (a ``sample_fn`` and a ``judge_fn``), cached and
 resumable: problems are split into fixed chunks of ``batch_prompts`` (in the problems' order), and
@@ -106,6 +107,53 @@ def _check_resume(out_dir: Path, meta: dict) -> None:
                                 "use another --out, or the same settings to resume")
 
 
+class ModelFns:
+    """Sampling and judging for evaluation: ``sample(prompts, T, seed, n)``, ``judge(problems, texts)`` →
+    (correct, {verifier label: scores}, answers), ``prompt_tokens(prompts)``; ``close()`` the verifiers it made.
+
+    ``verifiers``: spec strings (``"noisy:target_auc=0.85"``, ``"oracle"``, …) or ``{label: Verifier}``
+    (the caller's, which the caller closes). R comes from the ``oracle`` verifier (the task's checker).
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, task: Any, verifiers: Mapping[str, Any] | Sequence[str],
+                 sampler: Any = None, *, max_new_tokens: int = 32, top_p: float = 1.0):
+        from bonaware.sampling import get_sampler
+        from bonaware.verifiers import get_verifier, verifier_from_spec
+
+        if isinstance(verifiers, Mapping):
+            self.judges, self._owned = dict(verifiers), []
+        else:
+            self.judges = {spec: verifier_from_spec(spec, task) for spec in verifiers}
+            self._owned = list(self.judges.values())
+        self.oracle = get_verifier("oracle", task)
+        self.sampler = sampler or get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
+        self.stop = list(task.stop_sequences(tokenizer)) if hasattr(task, "stop_sequences") else []
+        self.task, self.tokenizer, self.max_new_tokens, self.top_p = task, tokenizer, int(max_new_tokens), top_p
+
+    def sample(self, prompts: list[str], temperature: float, seed: int, n: int) -> list[list[Any]]:
+        from bonaware.sampling import SamplingParams
+
+        params = SamplingParams(n=int(n), temperature=temperature, top_p=self.top_p,
+                                max_new_tokens=self.max_new_tokens, stop=self.stop, seed=seed)
+        return self.sampler.sample(prompts, params)
+
+    def judge(self, probs: list, texts: list[list[str]]) -> tuple[list, dict, list]:
+        correct = [[int(v.correct) for v in row] for row in self.oracle.score(probs, texts)]
+        scores = {label: [[float(v.score) for v in row] for row in judge.score(probs, texts)]
+                  for label, judge in self.judges.items()}
+        answers = [[self.task.extract_answer(x) for x in row] for row in texts]
+        return correct, scores, answers
+
+    def prompt_tokens(self, prompts: list[str]) -> list[int]:
+        if hasattr(self.sampler, "encode"):
+            return [len(ids) for ids in self.sampler.encode(prompts)]
+        return [len(self.tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+
+    def close(self) -> None:
+        for judge in [self.oracle, *self._owned]:
+            judge.close()
+
+
 def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n: int, temperatures: Sequence[float],
                    verifiers: Mapping[str, Any] | Sequence[str], out_dir: str | Path, *, max_new_tokens: int = 32,
                    top_p: float = 1.0, seed: int = 0, batch_prompts: int = 8, level: float = 0.95,
@@ -118,54 +166,29 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     from the ``oracle`` verifier, i.e. the task's checker. Cached and resumable in ``out_dir``
     (``samples.jsonl``); writes ``run.json``, ``metrics.json`` and ``summary.md``.
     """
-    from bonaware.sampling import SamplingParams, get_sampler
-    from bonaware.verifiers import get_verifier, verifier_from_spec
-
     out_dir = Path(out_dir)
-    if isinstance(verifiers, Mapping):
-        judges, owned = dict(verifiers), []  # the caller's verifiers: the caller closes them
-    else:
-        judges = {spec: verifier_from_spec(spec, task) for spec in verifiers}
-        owned = list(judges.values())
-    oracle = get_verifier("oracle", task)
-    sampler = sampler or get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
-    stop = list(task.stop_sequences(tokenizer)) if hasattr(task, "stop_sequences") else []
     num_params = int(sum(p.numel() for p in model.parameters())) if hasattr(model, "parameters") else None
     meta = dict(meta or {})
     meta.setdefault("model", getattr(getattr(model, "config", None), "_name_or_path", None) or type(model).__name__)
     meta.setdefault("name", meta["model"])
     meta.setdefault("train_dir", find_train_dir(meta["model"]))
     run_meta = {"task": getattr(task, "name", str(task)), "n": int(n), "temperatures": [float(t) for t in temperatures],
-                "verifiers": list(judges), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
+                "verifiers": list(verifiers), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
                 "seed": int(seed), "batch_prompts": int(batch_prompts), "num_prompts": len(problems),
                 "num_params": num_params, **meta}
     _check_resume(out_dir, run_meta)
     write_json_atomic(out_dir / RUN_FILE, run_meta)
+    fns = ModelFns(model, tokenizer, task, verifiers, sampler, max_new_tokens=max_new_tokens, top_p=top_p)
 
     def sample_fn(prompts: list[str], temperature: float, chunk_seed: int) -> list[list[Any]]:
-        params = SamplingParams(n=int(n), temperature=temperature, top_p=top_p, max_new_tokens=int(max_new_tokens),
-                                stop=stop, seed=chunk_seed)
-        return sampler.sample(prompts, params)
-
-    def judge_fn(probs: list, texts: list[list[str]]) -> tuple[list, dict, list]:
-        correct = [[int(v.correct) for v in row] for row in oracle.score(probs, texts)]
-        scores = {label: [[float(v.score) for v in row] for row in judge.score(probs, texts)]
-                  for label, judge in judges.items()}
-        answers = [[task.extract_answer(x) for x in row] for row in texts]
-        return correct, scores, answers
-
-    def prompt_tokens_fn(prompts: list[str]) -> list[int]:
-        if hasattr(sampler, "encode"):
-            return [len(ids) for ids in sampler.encode(prompts)]
-        return [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+        return fns.sample(prompts, temperature, chunk_seed, int(n))
 
     prompts = [task.format_prompt(p, tokenizer) for p in problems]
     try:
-        collect_samples(problems, prompts, temperatures, out_dir / SAMPLES_FILE, sample_fn, judge_fn,
-                        prompt_tokens_fn, seed=seed, batch_prompts=batch_prompts, progress=progress)
+        collect_samples(problems, prompts, temperatures, out_dir / SAMPLES_FILE, sample_fn, fns.judge,
+                        fns.prompt_tokens, seed=seed, batch_prompts=batch_prompts, progress=progress)
     finally:
-        for judge in [oracle, *owned]:
-            judge.close()
+        fns.close()
     samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
     metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
                             level=level, n_boot=n_boot, seed=seed, progress=progress)
@@ -207,7 +230,66 @@ def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
     model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
             "train_dir": cfg.train_dir or find_train_dir(cfg.model)}
-    return evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
-                          max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
-                          batch_prompts=cfg.batch_prompts, level=cfg.level, n_boot=cfg.n_boot, meta=meta,
-                          progress=progress)
+    box = {"max_new_tokens": cfg.max_new_tokens, "top_p": cfg.top_p, "seed": cfg.seed,
+           "batch_prompts": cfg.batch_prompts, "level": cfg.level, "n_boot": cfg.n_boot, "progress": progress}
+    result = evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
+                            meta=meta, **box)
+    if cfg.allocation == "adaptive":
+        from bonaware.evaluation.adaptive_eval import add_adaptive
+
+        add_adaptive(cfg, result, model, tokenizer, task, problems, meta, box)
+    return result
+
+
+ADAPTIVE_FILE = "adaptive_samples.jsonl"
+
+
+def sample_adaptive(fns: ModelFns, problems: Sequence, prompts: Sequence[str], temperature: float, budget: float,
+                    cal: Any, verifier: str, path: str | Path, *, cap: int, first_fraction: float = 0.25,
+                    rounds: int = 4, priority: str = "gain", seed: int = 0, batch_prompts: int = 8) -> Any:
+    """Live adaptive sampling in rounds (:func:`bonaware.evaluation.adaptive.run_adaptive`): each round's
+    requested samples are drawn from the model, judged and appended to ``path`` as one row per (problem,
+    round) — a samples row plus ``round`` and the ``settings`` — so a killed run resumes: the allocation is
+    a deterministic function of the samples, and rows already on disk are replayed instead of resampled."""
+    from bonaware.evaluation.adaptive import run_adaptive
+    from bonaware.io import JsonlAppender
+
+    T = float(temperature)
+    settings = {"budget": float(budget), "cap": int(cap), "first_fraction": float(first_fraction),
+                "rounds": int(rounds), "priority": priority, "seed": int(seed), "verifier": verifier,
+                "calibration": cal.as_dict()}
+    with JsonlAppender(path) as out:
+        cached = {(r["problem_id"], float(r["temperature"]), int(r["round"])): r for r in out.existing()}
+
+        def draw(req: np.ndarray, rnd: int) -> list[tuple]:
+            rows: list[dict | None] = [None] * len(problems)
+            todo: dict[int, list[int]] = {}
+            for i in np.flatnonzero(req):
+                row = cached.get((problems[i].id, T, rnd))
+                if row is None:
+                    todo.setdefault(int(req[i]), []).append(int(i))
+                elif row.get("settings") != settings or len(row["completions"]) != req[i]:
+                    raise BonawareError(f"{path} holds adaptive samples drawn with other settings (problem "
+                                        f"{problems[i].id}, round {rnd}); use another --out or the same settings")
+                else:
+                    rows[i] = row
+            for m, idx in sorted(todo.items()):
+                for c in range(0, len(idx), batch_prompts):
+                    chunk = idx[c:c + batch_prompts]
+                    sub_seed = int(np.random.SeedSequence([int(seed), round(T * 1e6), rnd, m, c]).generate_state(1)[0])
+                    comps = fns.sample([prompts[i] for i in chunk], T, sub_seed, m)
+                    texts = [[x.text for x in row] for row in comps]
+                    correct, scores, answers = fns.judge([problems[i] for i in chunk], texts)
+                    n_prompt = fns.prompt_tokens([prompts[i] for i in chunk])
+                    new = [{**make_row(problems[i].id, T, texts[j], correct[j], {k: v[j] for k, v in scores.items()},
+                                       answers[j], [len(x.token_ids) for x in comps[j]], n_prompt[j],
+                                       [str(x.finish_reason) for x in comps[j]]), "round": rnd, "settings": settings}
+                           for j, i in enumerate(chunk)]
+                    out.write_many(new)
+                    for j, i in enumerate(chunk):
+                        rows[i] = new[j]
+            empty = ((), (), ())
+            return [empty if r is None else (r["scores"][verifier], r["correct"], r["n_tokens"]) for r in rows]
+
+        return run_adaptive(draw, len(problems), budget, cal, cap=cap, first_fraction=first_fraction, rounds=rounds,
+                            priority=priority, seed=seed)
