@@ -144,6 +144,9 @@ def test_eval_cli_adaptive_from_the_pool_and_live_and_the_report_recomputes_it(m
     assert live["source"] == "live" and sum(len(r["completions"]) for r in rows) == live["mean_samples"] * 4 <= 8
     again = recompute_adaptive(tmp_path / "live", load_run(tmp_path / "live"), n_boot=50)
     assert again["bon"] == live["bon"] and again["mean_samples"] == live["mean_samples"]
+    assert main(["report", str(tmp_path / "live"), f"--out={tmp_path / 'report'}", "--n_boot=50"]) == 0
+    md = (tmp_path / "report" / "report.md").read_text()
+    assert "## Adaptive per-prompt budgets" in md and "| live | 2 |" in md and (tmp_path / "report" / "adaptive.png").is_file()
     assert main(["eval", *common[:-3], "--budget=3", f"--out={tmp_path / 'x'}"]) == 2
     assert "--budget is for --allocation adaptive" in capsys.readouterr().err
     assert main(["eval", *common[:-2], "--budget=9", f"--out={tmp_path / 'x'}"]) == 2

@@ -292,3 +292,31 @@ def plot_frontier(advice: Mapping, path: Path) -> Path:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def plot_adaptive(blocks: Mapping[str, Mapping], runs: Mapping[str, Mapping], path: Path) -> Path:
+    """Best-of-N accuracy vs mean samples per prompt: fixed N (line + CI band, from the run's metrics) and the
+    adaptive budget (points with CI bars; the pool sweep, and the live run as a diamond), one colour per run."""
+    fig, axes = _figure(1, w=5.2, h=3.8)
+    ax = axes[0, 0]
+    for i, (name, b) in enumerate(blocks.items()):
+        color = COLORS[i % len(COLORS)]
+        e = runs[name]["per_temperature"][_tkey(runs[name], b["temperature"])]
+        _band(ax, e["ks"], e["bon"][b["verifier"]], color, f"{name}: fixed N", ls="--")
+        pts = b["sweep"]
+        x = [s["mean_samples"] for s in pts]
+        y = np.array([s["bon"] for s in pts])
+        err = np.array([[s["bon"] - s["bon_ci"][0], s["bon_ci"][1] - s["bon"]] for s in pts]).T
+        ax.errorbar(x, y, yerr=err, fmt="o-", ms=4, capsize=2, color=color, label=f"{name}: adaptive (pool)")
+        if b["source"] == "live":
+            yerr = [[b["bon"] - b["bon_ci"][0]], [b["bon_ci"][1] - b["bon"]]]
+            ax.errorbar([b["mean_samples"]], [b["bon"]], yerr=yerr, fmt="D", ms=6, capsize=2, color=color,
+                        mec="black", label=f"{name}: adaptive (live)")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("mean samples per prompt")
+    ax.set_ylabel("Best-of-N accuracy")
+    first = next(iter(blocks.values()))
+    ax.set_title(f"adaptive vs fixed N (T = {first['temperature']:g}, [{first['verifier']}])", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return _save(fig, path)

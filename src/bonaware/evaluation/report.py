@@ -83,6 +83,32 @@ def _fmt(x, spec: str = ".3g", none: str = "—") -> str:
     return none if x is None else format(x, spec)
 
 
+def _adaptive_section(dirs: Sequence[Path], runs: dict, metrics: dict, report: dict, out: Path, *, level: float,
+                      n_boot: int) -> list[str]:
+    """Accuracy vs mean samples per prompt, adaptive vs fixed N, for the runs with an adaptive block
+    (recomputed from their samples and recorded calibration: docs/adaptive.md)."""
+    from bonaware.evaluation.adaptive_eval import recompute_adaptive
+
+    blocks = {name: b for (name, s), d in zip(runs.items(), dirs)
+              if (b := recompute_adaptive(d, s, level=level, n_boot=n_boot)) is not None}
+    if not blocks:
+        return []
+    report["adaptive"] = blocks
+    plots.plot_adaptive(blocks, metrics, out / "adaptive.png")
+    rows = [[name, "live" if s is b else "pool", s["budget"], f"{s['mean_samples']:.2f}",
+             f"{s['bon']:.3f} [{s['bon_ci'][0]:.3f}, {s['bon_ci'][1]:.3f}]", f"{s['fixed_bon']:.3f}",
+             f"{s['delta']:+.3f} [{s['delta_ci'][0]:+.3f}, {s['delta_ci'][1]:+.3f}]"
+             + (" *" if s["significant"] else ""),
+             f"{s['tokens_per_prompt']:.1f} / {s['fixed_tokens_per_prompt']:.1f}"]
+            for name, b in blocks.items() for s in [*b["sweep"], *([b] if b["source"] == "live" else [])]]
+    return ["## Adaptive per-prompt budgets", "", "![adaptive](adaptive.png)", "",
+            "Same mean samples per prompt, spent where the verifier says they help (docs/adaptive.md); Δ = adaptive − "
+            "fixed Bo-B on the same prompts (paired bootstrap), `*`: the CI excludes 0. Pool rows draw from the saved "
+            "samples; a live row was sampled in rounds.", "",
+            *markdown_table(["run", "source", "B", "mean samples", "adaptive BoN [CI]", "fixed Bo-B", "Δ [CI]",
+                             "tokens adaptive / fixed"], rows)]
+
+
 def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: Sequence[str] | None = None,
                  baseline: str | None = None, temperature: float | None = None, verifier: str | None = None,
                  level: float = 0.95, n_boot: int = 2000, seed: int = 0, progress: bool = False) -> Path:
@@ -227,6 +253,9 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     if train_rows:
         md += ["Training compute (from each run's training `metrics.csv`; FLOPs ≈ 6·params·tokens):", ""]
         md += markdown_table(["run", "method", "steps", "tokens", "FLOPs", "seconds"], train_rows)
+
+    # 5b. adaptive per-prompt budgets (runs evaluated with --allocation adaptive)
+    md += _adaptive_section(dirs, runs, metrics, report, out, level=level, n_boot=n_boot)
 
     # 6. per-prompt P_fail
     if len(runs) > 1:
