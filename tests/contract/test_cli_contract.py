@@ -56,6 +56,13 @@ CASES = [
     ("report", ["{in}/no_such_run", "--out={out}/r"], ["no_such_run"]),
     ("report", ["{in}/run_without_samples", "--out={out}/r"], ["run_without_samples", "samples.jsonl"]),
     ("report", ["{in}/run_bad_samples", "--out={out}/r"], ["samples.jsonl:1"]),
+    ("advise", ["{in}/no_such_run", "--out={out}/a"], ["no_such_run"]),
+    ("advise", ["{in}/run_bad_samples", "--out={out}/a"], ["samples.jsonl:1"]),
+    ("advise", ["{in}/no_such_run", "--budget=0", "--out={out}/a"], ["--budget", "> 0"]),
+    ("advise", ["{in}/no_such_run", "--budget_unit=gallons", "--out={out}/a"], ["--budget_unit", "gallons"]),
+    ("advise", ["--out={out}/a"], ["pilot run folder"]),
+    ("eval", ["--allocation=adaptive"], ["--allocation adaptive", "--budget"]),
+    ("eval", ["--budget=4"], ["--budget", "--allocation adaptive"]),
 ]
 
 

@@ -184,12 +184,14 @@ def _p_better(a: np.ndarray, b: np.ndarray) -> float:
 def advise(runs: Mapping[str, SampleSet], budget: float, *, budget_unit: str = "samples", metric: str = "bon",
            verifier: str | None = None, level: float = 0.95, n_boot: int = 1000, seed: int = 0,
            max_extrapolation: float = 4.0, temperatures: Sequence[float] | None = None,
-           fit_from: float = 0.5, frontier_points: int = 40) -> dict:
+           fit_from: float = 0.5, frontier_points: int = 40, candidates: Sequence[Candidate] | None = None) -> dict:
     """The advice for ``budget`` (per prompt, in ``budget_unit``) from pilot runs ``{name: SampleSet}``.
 
     Returns a JSON-ready dict: ``recommendation``, ``runner_up``, ``p_better`` (P(recommendation
     better than the runner-up)), ``options`` (every (run, T, N) within the budget, best first),
     ``frontier`` (predicted accuracy vs cost per candidate), ``pilots`` and ``warnings``.
+    ``candidates``: the :func:`build_candidates` of the same runs and settings, to reuse their
+    bootstrap replicates and fits across several budgets (e.g. a calibration study).
     """
     if budget_unit not in BUDGET_UNITS:
         raise BonawareError(f"--budget_unit must be one of {', '.join(BUDGET_UNITS)}, got {budget_unit!r}")
@@ -216,8 +218,8 @@ def advise(runs: Mapping[str, SampleSet], budget: float, *, budget_unit: str = "
         if missing:
             raise BonawareError(f"--budget_unit flops needs each run's parameter count (run.json num_params); "
                                 f"missing for {', '.join(missing)}")
-    cands = build_candidates(runs, metric=metric, verifier=verifier, n_boot=n_boot, seed=seed,
-                             temperatures=temperatures, fit_from=fit_from)
+    cands = list(candidates) if candidates is not None else build_candidates(
+        runs, metric=metric, verifier=verifier, n_boot=n_boot, seed=seed, temperatures=temperatures, fit_from=fit_from)
     alpha = (1.0 - level) / 2.0
     warnings = []
     options, boots = [], []

@@ -167,18 +167,22 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     (``samples.jsonl``); writes ``run.json``, ``metrics.json`` and ``summary.md``.
     """
     out_dir = Path(out_dir)
+    fns = ModelFns(model, tokenizer, task, verifiers, sampler, max_new_tokens=max_new_tokens, top_p=top_p)
     num_params = int(sum(p.numel() for p in model.parameters())) if hasattr(model, "parameters") else None
     meta = dict(meta or {})
     meta.setdefault("model", getattr(getattr(model, "config", None), "_name_or_path", None) or type(model).__name__)
     meta.setdefault("name", meta["model"])
     meta.setdefault("train_dir", find_train_dir(meta["model"]))
     run_meta = {"task": getattr(task, "name", str(task)), "n": int(n), "temperatures": [float(t) for t in temperatures],
-                "verifiers": list(verifiers), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
+                "verifiers": list(fns.judges), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
                 "seed": int(seed), "batch_prompts": int(batch_prompts), "num_prompts": len(problems),
                 "num_params": num_params, **meta}
-    _check_resume(out_dir, run_meta)
+    try:
+        _check_resume(out_dir, run_meta)
+    except BaseException:
+        fns.close()
+        raise
     write_json_atomic(out_dir / RUN_FILE, run_meta)
-    fns = ModelFns(model, tokenizer, task, verifiers, sampler, max_new_tokens=max_new_tokens, top_p=top_p)
 
     def sample_fn(prompts: list[str], temperature: float, chunk_seed: int) -> list[list[Any]]:
         return fns.sample(prompts, temperature, chunk_seed, int(n))
