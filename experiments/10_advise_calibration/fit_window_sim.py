@@ -52,7 +52,7 @@ def main(metric: str, reps: int = 150, P: int = 128, n: int = 16, n_boot: int = 
                 lo, hi = np.quantile(bb, [0.025, 0.975])
                 cov[name][j] += lo <= truth[N - 1] <= hi
                 bias[name][j] += pt - truth[N - 1]
-    print(f"{metric}: N = {list(Ns)}, population truth {np.round(truth[Ns - 1], 3).tolist()}")
+    print(f"{metric}: N = {Ns.tolist()}, population truth {np.round(truth[Ns - 1], 3).tolist()}")
     for name in schemes:
         print(f"  {name:6s} coverage {np.round(cov[name] / reps, 2).tolist()}  "
               f"bias {np.round(bias[name] / reps, 3).tolist()}")

@@ -8,7 +8,8 @@ B samples per prompt (at most ⌊B·P⌋ draws for P prompts, never more) in rou
    threshold** τ is the lowest score at which the verifier's precision on val,
    P(R = 1 | score ≥ τ), still reaches the target (``precision``), with at least ``min_support``
    val samples above τ (τ = ∞, no early stop, when no threshold reaches it); p̄ is the val base rate.
-2. **Round 0:** max(1, ⌊``first_fraction``·B⌋) samples for every prompt.
+2. **Round 0:** max(1, ⌊``first_fraction``·B⌋) samples for every prompt (with one round: the whole
+   budget, ⌊B⌋ each and the remainder to random prompts).
 3. **After each round** a prompt is *done* when its best score so far is ≥ τ (its pick is right with
    probability ≥ the target) or it holds ``cap`` samples. For every other prompt i with k_i samples:
    c_i = q(best score) (the current pick is right) and p̂_i = (Σ_j q(s_ij) + α·p̄)/(k_i + α) (its
@@ -168,6 +169,10 @@ def run_adaptive(draw: Callable[[np.ndarray, int], Sequence[tuple]], num_prompts
     scores: list[list[float]] = [[] for _ in range(P)]
     correct: list[list[float]] = [[] for _ in range(P)]
     req = np.full(P, min(first, cap), dtype=int)
+    if rounds == 1:  # no later round: round 0 is the whole budget (fixed Bo-B, the remainder to random prompts)
+        req = np.full(P, min(int(math.floor(budget + 1e-9)), cap), dtype=int)
+        extra = tie_rng.permutation(P)[:max(0, total - int(req.sum()))]
+        req[extra[req[extra] < cap]] += 1
     for r in range(int(rounds)):
         if r > 0:
             active = (best < cal.threshold) & (k < cap)
