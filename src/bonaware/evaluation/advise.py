@@ -80,6 +80,10 @@ class Candidate:
         if unit == "samples":
             return int(math.floor(budget + 1e-9))
         per = self.cost([0.0, 1.0], unit)  # fixed (prompt) cost and cost per sample
+        if budget < per[0]:
+            return 0
+        if per[1] <= per[0]:  # empty completions cost nothing more: any N fits
+            return 10**9
         return max(0, int(math.floor((budget - per[0]) / (per[1] - per[0]) + 1e-9)))
 
     def predict(self, N: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
