@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from bonaware.cli.main import main
 from bonaware.errors import BonawareError
 from bonaware.estimators import bon_at_k_curve
-from bonaware.evaluation.adaptive import Calibration, adaptive_from_pool, calibrate, compare_to_fixed, pool_summary
+from bonaware.evaluation.adaptive import (
+    Calibration,
+    adaptive_from_pool,
+    calibrate,
+    compare_to_fixed,
+    gain_values,
+    pool_summary,
+)
 from bonaware.evaluation.adaptive_eval import recompute_adaptive
 from bonaware.evaluation.report import load_run
 
@@ -77,9 +84,28 @@ def test_adaptive_never_exceeds_the_budget_and_its_accounting_is_exact(seed, P, 
         assert run.scores[i] == list(scores[i, idx]) and run.correct[i] == list(correct[i, idx])
         top = scores[i, idx] == scores[i, idx].max()
         assert run.accuracy[i] == pytest.approx(correct[i, idx][top].mean())
-    # budget left over only when every prompt stopped early or is full
-    if run.draws.sum() < run.budget_total:
+    # budget left over only when every prompt stopped early or is full (or, for "gain", expects no gain)
+    if run.draws.sum() < run.budget_total and priority == "uniform":
         assert np.all(run.stopped | (run.draws == n))
+
+
+def test_gain_is_the_exact_one_step_change_of_the_picks_correctness():
+    """Against brute force: a prompt's pick has score b; one more sample is correct w.p. p and its score is drawn
+    from the val scores of its kind; the pick changes when the newcomer scores higher."""
+    rng = np.random.default_rng(5)
+    correct = (rng.random(4000) < 0.3).astype(float)
+    scores = correct * 1.2 + rng.normal(0, 1, 4000)
+    cal = calibrate(scores, correct)
+    for b in (-0.5, 0.4, 1.5):
+        for p in (0.1, 0.5):
+            c = float(cal.q(b))
+            s1, s0 = np.mean(scores[correct == 1] > b), np.mean(scores[correct == 0] > b)
+            want = (1 - c) * p * s1 - c * (1 - p) * s0
+            g, take = gain_values(np.array([b]), np.array([p]), cal)
+            assert g[0] == pytest.approx(want, abs=0.01) and take[0] == pytest.approx(p * s1 + (1 - p) * s0, abs=0.01)
+    oracle = calibrate(correct, correct)
+    g, take = gain_values(np.array([0.0, 1.0]), np.array([0.3, 0.3]), oracle)
+    assert g.tolist() == pytest.approx([0.3, 0.0]) and take.tolist() == pytest.approx([0.3, 0.0])
 
 
 def test_pool_runs_are_exactly_reproducible():
@@ -146,7 +172,8 @@ def test_eval_cli_adaptive_from_the_pool_and_live_and_the_report_recomputes_it(m
     assert again["bon"] == live["bon"] and again["mean_samples"] == live["mean_samples"]
     assert main(["report", str(tmp_path / "live"), f"--out={tmp_path / 'report'}", "--n_boot=50"]) == 0
     md = (tmp_path / "report" / "report.md").read_text()
-    assert "## Adaptive per-prompt budgets" in md and "| live | 2 |" in md and (tmp_path / "report" / "adaptive.png").is_file()
+    assert "## Adaptive per-prompt budgets" in md and "| live | 2 |" in md
+    assert (tmp_path / "report" / "adaptive.png").is_file()
     assert main(["eval", *common[:-3], "--budget=3", f"--out={tmp_path / 'x'}"]) == 2
     assert "--budget is for --allocation adaptive" in capsys.readouterr().err
     assert main(["eval", *common[:-2], "--budget=9", f"--out={tmp_path / 'x'}"]) == 2

@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+from eval_synth import write_synth
 from scipy.special import betaln
 
 from bonaware.cli.main import main
@@ -18,8 +19,6 @@ from bonaware.evaluation.advise import Candidate, advise, build_candidates
 from bonaware.evaluation.coscaling import coscaling_law, fit_coscaling, refit_coscaling
 from bonaware.evaluation.samples import SampleSet, TemperatureSamples
 from bonaware.io import write_json_atomic
-
-from eval_synth import write_synth
 
 
 def _group(correct, scores=None, T=1.0, prompt_tokens=5.0, n_tokens=3.0, ids=None):

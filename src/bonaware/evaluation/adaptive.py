@@ -11,14 +11,19 @@ B samples per prompt (at most ⌊B·P⌋ draws for P prompts, never more) in rou
 2. **Round 0:** max(1, ⌊``first_fraction``·B⌋) samples for every prompt (with one round: the whole
    budget, ⌊B⌋ each and the remainder to random prompts).
 3. **After each round** a prompt is *done* when its best score so far is ≥ τ (its pick is right with
-   probability ≥ the target) or it holds ``cap`` samples. For every other prompt i with k_i samples:
-   c_i = q(best score) (the current pick is right) and p̂_i = (Σ_j q(s_ij) + α·p̄)/(k_i + α) (its
-   per-sample success, shrunk towards p̄ with α = 2). The m-th extra sample of prompt i is worth
-   (1 − c_i)·p̂_i·(1 − p̂_i)^(m−1) (``priority="gain"``: the chance that the pick is wrong now and that
-   this sample is the first correct one drawn), or 1/(k_i + m) (``"uniform"``: fewest samples first,
-   i.e. early stop only). Round r hands out ⌈remaining / rounds left⌉ samples (the last round all
-   that remain) to the highest values; equal values go to a seeded random order of prompts, drawn
-   anew each round.
+   probability ≥ the target) or it holds ``cap`` samples. For every other prompt i with k_i samples and
+   best score b_i: c_i = q(b_i) (the current pick is right), p̂_i = (Σ_j q(s_ij) + α·p̄)/(k_i + α) (its
+   per-sample success, shrunk towards p̄ with α = 2), and from the val score distributions
+   S₁(b) = P(score > b | correct), S₀(b) = P(score > b | wrong). One more sample changes the pick's
+   expected correctness by g_i = (1 − c_i)·p̂_i·S₁(b_i) − c_i·(1 − p̂_i)·S₀(b_i) (a correct newcomer
+   that outscores a wrong pick, minus a wrong one that outscores a right pick) and takes over the pick
+   with probability t_i = p̂_i·S₁(b_i) + (1 − p̂_i)·S₀(b_i). ``priority="gain"``: the m-th extra sample
+   of prompt i is worth g_i·(1 − t_i)^(m−1) (it matters if the earlier ones did not take over), only
+   prompts with g_i > 0 get samples (where more samples would more likely hurt than help, none are
+   spent). ``"uniform"``: 1/(k_i + m), fewest samples first (early stopping only). Round r hands out
+   ⌈remaining / rounds left⌉ samples (the last round all that remain) to the highest values; equal
+   values go to a seeded random order of prompts, drawn anew each round. With the oracle verifier
+   (S₁ = 1, S₀ = 0 below a correct score) g_i = (1 − c_i)·p̂_i.
 4. **Selection:** the highest-scored sample of each prompt (ties: the mean correctness of the tied
    samples, the expectation of a uniform tie-break, as in the BoN@k estimator).
 
@@ -42,6 +47,7 @@ from bonaware.estimators import bon_at_k_curve, bootstrap_ci, paired_difference
 
 PRIORITIES = ("gain", "uniform")
 PRIOR_STRENGTH = 2.0  # α: pseudo-samples of the val base rate in p̂_i
+QUANTILES = 201  # quantiles of the val score distributions (correct / wrong) kept in a calibration
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,17 @@ class Calibration:
     base_rate: float  # p̄: share of correct val samples
     num_samples: int
     source: str = ""
+    correct_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # quantiles of val scores | R = 1
+    wrong_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # quantiles of val scores | R = 0
+
+    def survival(self, scores, correct: bool) -> np.ndarray:
+        """P(score > s | R) on val, for each s (from the stored quantiles; no val sample of that kind:
+        1 for correct, 0 for wrong)."""
+        q = self.correct_scores if correct else self.wrong_scores
+        s = np.asarray(scores, dtype=float)
+        if q.size == 0:
+            return np.full(s.shape, 1.0 if correct else 0.0)
+        return 1.0 - np.searchsorted(q, s, side="right") / q.size
 
     def q(self, scores) -> np.ndarray:
         """P(correct | score) for each score (the calibration's step function, clamped at its ends)."""
@@ -64,14 +81,17 @@ class Calibration:
     def as_dict(self) -> dict:
         return {"threshold": None if not math.isfinite(self.threshold) else float(self.threshold),
                 "precision": self.precision, "base_rate": self.base_rate, "num_samples": self.num_samples,
-                "source": self.source, "knots": [float(v) for v in self.knots], "probs": [float(v) for v in self.probs]}
+                "source": self.source, "knots": [float(v) for v in self.knots], "probs": [float(v) for v in self.probs],
+                "correct_scores": [float(v) for v in self.correct_scores],
+                "wrong_scores": [float(v) for v in self.wrong_scores]}
 
     @classmethod
     def from_dict(cls, d: dict) -> Calibration:
         thr = d.get("threshold")
         return cls(np.asarray(d["knots"], dtype=float), np.asarray(d["probs"], dtype=float),
                    math.inf if thr is None else float(thr), d.get("precision"), float(d["base_rate"]),
-                   int(d["num_samples"]), str(d.get("source", "")))
+                   int(d["num_samples"]), str(d.get("source", "")), np.asarray(d.get("correct_scores", []), float),
+                   np.asarray(d.get("wrong_scores", []), float))
 
 
 def calibrate(scores, correct, *, precision: float | None = 0.9, min_support: int = 20,
@@ -104,7 +124,13 @@ def calibrate(scores, correct, *, precision: float | None = 0.9, min_support: in
         ok = (top_n >= min_support) & (top_c / top_n >= precision - 1e-12)
         if ok.any():
             threshold = float(uniq[::-1][np.flatnonzero(ok)[-1]])
-    return Calibration(uniq[change], fitted[change], threshold, precision, float(r.mean()), int(s.size), source)
+    levels = np.linspace(0.0, 1.0, QUANTILES)
+
+    def quantiles(x: np.ndarray) -> np.ndarray:
+        return np.quantile(x, levels, method="inverted_cdf") if x.size else np.zeros(0)
+
+    return Calibration(uniq[change], fitted[change], threshold, precision, float(r.mean()), int(s.size), source,
+                       quantiles(s[r == 1]), quantiles(s[r == 0]))
 
 
 @dataclass
@@ -121,15 +147,29 @@ class AdaptiveRun:
     correct: list[list[float]] = field(default_factory=list)
 
 
-def _allocate(give: int, active: np.ndarray, k: np.ndarray, room: np.ndarray, c: np.ndarray, phat: np.ndarray,
-              priority: str, order_key: np.ndarray) -> np.ndarray:
-    """Samples per prompt for one round: the ``give`` most valuable (prompt, m-th extra sample) pairs."""
+def gain_values(best: np.ndarray, phat: np.ndarray, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """One more sample's expected change in the pick's correctness, and the chance it takes over the pick.
+
+    With c = q(best score), S₁/S₀ = P(score > best | correct / wrong) on val:
+    gain = (1 − c)·p̂·S₁ − c·(1 − p̂)·S₀ (a correct newcomer displaces a wrong pick, a wrong one a right pick);
+    take-over = p̂·S₁ + (1 − p̂)·S₀.
+    """
+    c, s1, s0 = cal.q(best), cal.survival(best, True), cal.survival(best, False)
+    return (1.0 - c) * phat * s1 - c * (1.0 - phat) * s0, phat * s1 + (1.0 - phat) * s0
+
+
+def _allocate(give: int, active: np.ndarray, k: np.ndarray, room: np.ndarray, best: np.ndarray, phat: np.ndarray,
+              cal: Calibration, priority: str, order_key: np.ndarray) -> np.ndarray:
+    """Samples per prompt for one round: the ``give`` most valuable (prompt, m-th extra sample) pairs
+    (``gain``: only pairs of positive value)."""
     M = int(min(give, room[active].max(initial=0)))
     if M <= 0:
         return np.zeros(active.size, dtype=int)
     m = np.arange(1, M + 1)[None, :]
     if priority == "gain":
-        value = ((1.0 - c) * phat)[:, None] * (1.0 - phat)[:, None] ** (m - 1)
+        g, take = gain_values(best, phat, cal)
+        value = g[:, None] * (1.0 - take)[:, None] ** (m - 1)  # the m-th counts if the earlier ones did not take over
+        active = active & (g > 0)
     else:
         value = 1.0 / (k[:, None] + m)  # the prompt's (k + m)-th sample: fewest samples first
     valid = active[:, None] & (m <= room[:, None])
@@ -180,9 +220,9 @@ def run_adaptive(draw: Callable[[np.ndarray, int], Sequence[tuple]], num_prompts
             if remaining <= 0 or not active.any():
                 break
             give = remaining if r == rounds - 1 else math.ceil(remaining / (rounds - r))
-            c = cal.q(best)  # every prompt drew in round 0, so best is finite
             phat = (qsum + PRIOR_STRENGTH * cal.base_rate) / (k + PRIOR_STRENGTH)
-            req = _allocate(give, active, k, cap - k, c, phat, priority, tie_rng.permutation(P))
+            # every prompt drew in round 0, so best is finite
+            req = _allocate(give, active, k, cap - k, best, phat, cal, priority, tie_rng.permutation(P))
         if req.sum() == 0:
             break
         new = draw(req, r)
