@@ -124,6 +124,8 @@ def test_even_allocation_without_early_stop_is_fixed_best_of_b():
     for B in (3, 8):
         run = adaptive_from_pool(scores, correct, tokens, B, cal, priority="uniform", rounds=3)
         assert np.all(run.draws == B)
+        one_round = adaptive_from_pool(scores, correct, tokens, B, calibrate(scores, correct), rounds=1)
+        assert np.all(one_round.draws == B)  # one round: the whole budget up front, whatever the rule
     full = adaptive_from_pool(scores, correct, tokens, 8, cal, priority="uniform")  # B = n: every sample drawn
     np.testing.assert_allclose(full.accuracy, bon_at_k_curve(scores, correct, [8])[:, 0], atol=1e-12)
 
