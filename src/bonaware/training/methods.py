@@ -100,7 +100,8 @@ register_method("bon_rlb_p", MethodSpec("bon_rlb_p", "BoN-RLB(P) (Corollary 4): 
 register_method("pass_at_k", MethodSpec("pass_at_k", "exact unbiased gradient of pass@k (leave-one-out baseline)",
                                         params={"k": "N", "baseline": "loo-1"}, min_samples=2, bon_aware=True))
 register_method("bon_at_k", MethodSpec("bon_at_k", "exact unbiased gradient of BoN@k with the verifier",
-                                       scores="verifier", params={"k": "N", "baseline": "loo-1"}, min_samples=2, bon_aware=True))
+                                       scores="verifier", params={"k": "N", "baseline": "loo-1"}, min_samples=2,
+                                       bon_aware=True))
 
 # --- distillation baselines (paper.md §4, App. D.3.4): samples from the frozen base policy ---------
 register_method("base_bon_sft", MethodSpec("base_bon_sft", "distil the verifier-best of the base model's samples",
