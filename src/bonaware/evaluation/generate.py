@@ -191,11 +191,16 @@ def find_train_dir(model_ref: Any) -> str | None:
     return str(parent) if (parent / "metrics.csv").is_file() else None
 
 
-def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
-    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate."""
+def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) -> EvalResult:
+    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate.
+
+    ``run.json`` records the model's training seed (``train_seed``, from its training run's
+    ``config.json``; None for a model not trained by ``bonaware train``) and ``extra_meta``.
+    """
     import torch
 
     from bonaware.config import parse_kv
+    from bonaware.evaluation.groups import train_seed_of
     from bonaware.models import load_model
     from bonaware.tasks import get_task
 
@@ -205,8 +210,9 @@ def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
         raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
     model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
+    train_dir = cfg.train_dir or find_train_dir(cfg.model)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
-            "train_dir": cfg.train_dir or find_train_dir(cfg.model)}
+            "train_dir": train_dir, "train_seed": train_seed_of({"train_dir": train_dir}), **(extra_meta or {})}
     return evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
                           max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
                           batch_prompts=cfg.batch_prompts, level=cfg.level, n_boot=cfg.n_boot, meta=meta,
