@@ -7,10 +7,10 @@ second only. Here ``values[s, p]`` is training seed s's per-prompt estimate on p
 BoN@k, … — already exact expectations over that prompt's samples), and every seed is evaluated on
 *the same* prompts: a crossed seeds × prompts design. One bootstrap replicate draws S seeds with
 replacement and P prompts with replacement and averages ``values[s*, p*]`` over both draws — the
-"pigeonhole" bootstrap of a crossed design (Owen 2007, Ann. Appl. Stat. 1(1)); it is the
-hierarchical-data bootstrap of Davison & Hinkley (1997, §3.8) with the prompt level crossed, not
-nested, and the two-group version is rliable's stratified bootstrap (Agarwal et al., NeurIPS 2021)
-with the prompts playing the part of their tasks.
+"pigeonhole" bootstrap of a crossed design (Owen 2007, "The pigeonhole bootstrap", Ann. Appl.
+Stat.); it is the two-stage bootstrap of hierarchical data (Davison & Hinkley 1997, ch. 3) with the
+prompt level crossed instead of nested. rliable (Agarwal et al., NeurIPS 2021) resamples runs within
+each task (its stratified bootstrap) but keeps its tasks fixed; here the prompts are resampled too.
 
 Replicates are computed in chunks: prompt draw counts [b, P] times the values as one matmul gives
 every seed's resampled score [b, S, K], then the seed draw weights [b, S] combine them. The prompt
@@ -128,8 +128,8 @@ def seed_bootstrap_ci(values, *, level: float = 0.95, n_boot: int = 4000, seed: 
     from the seed mean by √(S/(S−1)) before resampling, which makes the seed part of the bootstrap
     variance unbiased; the interval ends are kept inside the range of ``values``. The remaining
     shortfall is the normal-vs-Student-t gap of a 3-point sample, which no percentile interval
-    closes: measured coverage of a nominal 95% interval, seed variance dominating, ≈ 0.85 at S = 3,
-    0.92 at S = 5, 0.94 at S = 10 (docs/statistics.md; ``benchmarks/bench_seed_coverage.py``).
+    closes: measured coverage of a nominal 95% interval, seed variance dominating, ≈ 0.88 at S = 3,
+    0.91 at S = 5, 0.94 at S = 10 (docs/statistics.md; ``benchmarks/bench_seed_coverage.py``).
 
     Columns of a [S, P, K] input share the draws. Returns floats for [S, P], [K] arrays for
     [S, P, K]. Seeded: the same ``seed`` gives the same interval.
