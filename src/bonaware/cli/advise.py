@@ -35,13 +35,11 @@ def run(args: argparse.Namespace) -> int:
     dirs = list(args.run_dirs) or list(cfg.runs)
     if not dirs:
         raise BonawareError("give at least one pilot run folder (RUN_DIR ... or --runs)")
-    from pathlib import Path
-
-    from bonaware.evaluation.advise import advise, format_advice, write_advice
-    from bonaware.evaluation.report import _names, load_run
+    from bonaware.evaluation.advise import advise, format_advice, pilot_names, write_advice
+    from bonaware.evaluation.report import load_run
 
     sets = [load_run(d) for d in dirs]
-    names = _names([Path(d) for d in dirs], sets, cfg.names)
+    names = pilot_names(dirs, sets, cfg.names)
     advice = advise(dict(zip(names, sets)), cfg.budget, budget_unit=cfg.budget_unit, metric=cfg.metric,
                     verifier=cfg.verifier, level=cfg.level, n_boot=cfg.n_boot, seed=cfg.seed,
                     max_extrapolation=cfg.max_extrapolation, temperatures=cfg.temperatures,

@@ -9,6 +9,8 @@ bootstrap with replacement, both biased — see docs/estimators.md).
 * :func:`maj_at_k`, :func:`maj_at_k_curve` — majority vote; exact DP or Monte Carlo with a stderr.
 * :func:`bootstrap_ci`, :func:`paired_difference`, :func:`bootstrap_means` — percentile bootstrap over
   prompts (and its replicates, paired across methods by a shared seed).
+* :func:`seed_bootstrap_ci`, :func:`paired_seed_difference`, :func:`probability_of_improvement` —
+  seed-aware: a two-level bootstrap over training seeds and prompts (docs/statistics.md).
 """
 
 from bonaware.estimators.bootstrap import ConfidenceInterval, bootstrap_ci, bootstrap_means, paired_difference
@@ -21,6 +23,7 @@ from bonaware.estimators.passk import (
     pass_at_k_curve,
     rank_weights,
 )
+from bonaware.estimators.seeds import paired_seed_difference, probability_of_improvement, seed_bootstrap_ci
 
 __all__ = [
     "ConfidenceInterval",
@@ -33,7 +36,10 @@ __all__ = [
     "maj_at_k",
     "maj_at_k_curve",
     "paired_difference",
+    "paired_seed_difference",
     "pass_at_k",
     "pass_at_k_curve",
+    "probability_of_improvement",
     "rank_weights",
+    "seed_bootstrap_ci",
 ]

@@ -129,6 +129,23 @@ class Candidate:
         return out
 
 
+def pilot_names(dirs: Sequence, runs: Sequence[SampleSet], names: Sequence[str] | None = None) -> list[str]:
+    """One name per pilot run: ``names``, else each run's ``run.json`` name (else its folder); a name
+    used twice gets its folder appended, and names that still repeat are an error."""
+    from pathlib import Path
+
+    if names is not None:
+        if len(names) != len(dirs):
+            raise BonawareError(f"--names has {len(names)} names for {len(dirs)} pilot runs")
+        out = list(names)
+    else:
+        out = [str(r.meta.get("name") or Path(d).name) for d, r in zip(dirs, runs)]
+    out = [f"{n} ({Path(d).name})" if out.count(n) > 1 else n for n, d in zip(out, dirs)]
+    if len(set(out)) != len(out):
+        raise BonawareError(f"pilot run names are not unique: {out}; pass --names")
+    return out
+
+
 def check_same_prompts(runs: Mapping[str, SampleSet]) -> list[str]:
     """The pilots' shared prompt ids; a clear error if any (run, T) was evaluated on other prompts.
 
