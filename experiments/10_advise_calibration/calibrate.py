@@ -9,8 +9,10 @@ trial (``trials.jsonl.gz``: the compact data every table below is computed from)
 ``table``: from ``trials.jsonl.gz`` alone, the coverage of the 95% CIs (the recommendation's and every
 option's; inside the pilot's n and extrapolated 1.5-4x beyond it) against the test estimate, next to
 the coverage a perfectly calibrated CI would show against a test estimate that has its own prompt
-noise; the regret of the recommendation against the best option on test; and P(better) against how
-often the recommendation beat the runner-up on test. ``plot`` draws predicted vs test.
+noise, and how often prediction and test estimate agree within their joint uncertainty
+(|pred − test| ≤ √(pilot half-CI² + test half-CI²)); the bias; the regret of the recommendation
+against the best option on test; and P(better) against how often the recommendation beat the
+runner-up on test. ``plot`` draws predicted vs test.
 
   python experiments/10_advise_calibration/calibrate.py run --val base=DIR ... --test base=DIR ... \\
       --sets base,grpo_s0,bon_rlb_p_s0 --sets base,grpo_s1,bon_rlb_p_s1 --out docs/results/10_advise_calibration
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +34,7 @@ from bonaware.estimators import bootstrap_ci
 from bonaware.evaluation.advise import advise, build_candidates
 from bonaware.evaluation.curves import all_ks, metric_curve
 from bonaware.evaluation.report import load_run, markdown_table
-from bonaware.evaluation.samples import SampleSet
+from bonaware.evaluation.samples import SampleSet, TemperatureSamples
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -42,55 +45,94 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return out
 
 
-def _restrict(s: SampleSet, ids: list[str]) -> SampleSet:
-    return SampleSet(s.path, {t: g.select(ids) for t, g in s.by_temperature.items()}, s.meta)
+def _restrict(s: SampleSet, ids: list[str], n: int | None = None) -> SampleSet:
+    """``s`` on the prompts ``ids``; with ``n``, only each prompt's first n samples (i.i.d., so still a valid
+    n-sample pilot)."""
+    out = {}
+    for t, g in s.by_temperature.items():
+        g = g.select(ids)
+        if n is not None:
+            g = TemperatureSamples(t, g.problem_ids, g.correct[:, :n], {k: v[:, :n] for k, v in g.scores.items()},
+                                   [a[:n] for a in g.answers], g.n_tokens[:, :n], g.prompt_tokens,
+                                   [c[:n] for c in g.completions])
+        out[t] = g
+    return SampleSet(s.path, out, s.meta)
+
+
+def _truth(runs: dict[str, SampleSet], ids: list[str], verifier: str):
+    """(metric, run, T) → (mean curve, CI width) over the prompts ``ids`` of ``runs`` (cached)."""
+    cache: dict = {}
+
+    def get(metric: str, run_name: str, T: float):
+        key = (metric, run_name, T)
+        if key not in cache:
+            g = runs[run_name].at(T).select(ids)
+            curve = metric_curve(g, metric, verifier if metric == "bon" else None, all_ks(g.n))
+            ci = bootstrap_ci(curve, n_boot=500, seed=0)
+            cache[key] = (np.asarray(ci.mean), np.asarray(ci.hi) - np.asarray(ci.lo))
+        return cache[key]
+
+    return get
+
+
+def _trials(design: str, k: int, pilots: dict[str, SampleSet], truth, metric: str, set_spec: str,
+            args: argparse.Namespace) -> list[dict]:
+    names = set_spec.split(",")
+    runs = {name: pilots[name] for name in names}
+    verifier = args.verifier if metric == "bon" else None
+    cands = build_candidates(runs, metric=metric, verifier=verifier, n_boot=args.n_boot, seed=k)
+    rows = []
+    for B in args.budgets:
+        adv = advise(runs, B, metric=metric, verifier=verifier, n_boot=args.n_boot, seed=k, candidates=cands)
+        opts = []
+        for o in adv["options"]:
+            mean, width = truth(metric, o["run"], o["temperature"])
+            opts.append([o["run"], o["temperature"], o["n"], round(o["predicted"], 5), round(o["ci"][0], 5),
+                         round(o["ci"][1], 5), round(float(mean[o["n"] - 1]), 5), round(float(width[o["n"] - 1]), 5),
+                         o["pilot_n"]])
+        # the best option on the held-out prompts: any candidate, any N within the budget
+        best = max(float(truth(metric, c.run, c.temperature)[0][:int(B)].max()) for c in cands)
+        ru = adv["runner_up"]
+        rows.append({"design": design, "metric": metric, "set": set_spec, "pilot": k,
+                     "pilot_prompts": next(iter(runs.values())).at(cands[0].temperature).num_prompts,
+                     "budget": B, "options": opts, "best_test": round(best, 5),
+                     "runner_up": None if ru is None else [ru["run"], ru["temperature"], ru["n"]],
+                     "p_better": adv["p_better"]})
+    return rows
 
 
 def run(args: argparse.Namespace) -> None:
+    """Two designs. ``val_test`` (the issue's): disjoint pilot sets of the val prompts, truth = every test
+    prompt. They share one val and one test draw, so a difference between the two splits moves every
+    trial alike. ``resplit``: the test prompts split at random, ``resplits`` times, into a pilot (its first
+    ``pilot_n`` samples per prompt) and the held-out rest (all n_test samples): exchangeable replicates of
+    "a pilot from the distribution, then new prompts from it" — the statistical calibration alone."""
     val = {k: load_run(v) for k, v in _pairs(args.val).items()}
     test = {k: load_run(v) for k, v in _pairs(args.test).items()}
-    ids = sorted(next(iter(val.values())).at(next(iter(val.values())).temperatures[0]).problem_ids)
+    first = next(iter(val.values()))
+    ids = sorted(first.at(first.temperatures[0]).problem_ids)
     order = np.random.default_rng(0).permutation(len(ids))
     chunks = [[ids[i] for i in order[j:j + args.pilot_prompts]]
               for j in range(0, len(ids) - args.pilot_prompts + 1, args.pilot_prompts)]
-    test_cache: dict = {}
-
-    def test_mean(metric: str, run_name: str, T: float) -> np.ndarray:
-        key = (metric, run_name, T)
-        if key not in test_cache:
-            g = test[run_name].at(T)
-            curve = metric_curve(g, metric, args.verifier if metric == "bon" else None, all_ks(g.n))
-            ci = bootstrap_ci(curve, n_boot=500, seed=0)
-            test_cache[key] = (np.asarray(ci.mean), np.asarray(ci.hi) - np.asarray(ci.lo))
-        return test_cache[key]
-
+    pilot_n = args.pilot_n or first.at(first.temperatures[0]).n  # default: the val pilots' n
+    first = next(iter(test.values()))
+    test_ids = sorted(first.at(first.temperatures[0]).problem_ids)
+    truth_all = _truth(test, test_ids, args.verifier)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for metric in args.metrics.split(","):
         for set_spec in args.sets:
-            names = set_spec.split(",")
             for k, chunk in enumerate(chunks):
-                runs = {name: _restrict(val[name], chunk) for name in names}
-                verifier = args.verifier if metric == "bon" else None
-                cands = build_candidates(runs, metric=metric, verifier=verifier, n_boot=args.n_boot, seed=k)
-                for B in args.budgets:
-                    adv = advise(runs, B, metric=metric, verifier=verifier, n_boot=args.n_boot, seed=k,
-                                 candidates=cands)
-                    opts = []
-                    for o in adv["options"]:
-                        mean, width = test_mean(metric, o["run"], o["temperature"])
-                        opts.append([o["run"], o["temperature"], o["n"], round(o["predicted"], 5),
-                                     round(o["ci"][0], 5), round(o["ci"][1], 5), round(float(mean[o["n"] - 1]), 5),
-                                     round(float(width[o["n"] - 1]), 5), o["pilot_n"]])
-                    # the best option on test: any candidate, any N within the budget
-                    best = max(float(test_mean(metric, c.run, c.temperature)[0][:int(B)].max()) for c in cands)
-                    ru = adv["runner_up"]
-                    rows.append({"metric": metric, "set": set_spec, "pilot": k, "pilot_prompts": len(chunk),
-                                 "budget": B, "options": opts, "best_test": round(best, 5),
-                                 "runner_up": None if ru is None else [ru["run"], ru["temperature"], ru["n"]],
-                                 "p_better": adv["p_better"]})
-                print(f"{metric} {set_spec} pilot {k}: done", flush=True)
+                rows += _trials("val_test", k, {n: _restrict(val[n], chunk) for n in val}, truth_all, metric,
+                                set_spec, args)
+            for r in range(args.resplits):
+                perm = np.random.default_rng(1000 + r).permutation(len(test_ids))
+                pilot_ids = sorted(test_ids[i] for i in perm[:args.pilot_prompts])
+                rest = sorted(test_ids[i] for i in perm[args.pilot_prompts:])
+                rows += _trials("resplit", 100 + r, {n: _restrict(test[n], pilot_ids, pilot_n) for n in test},
+                                _truth(test, rest, args.verifier), metric, set_spec, args)
+            print(f"{metric} {set_spec}: done", flush=True)
     with gzip.open(out / "trials.jsonl.gz", "wt", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r) + "\n")
@@ -116,17 +158,20 @@ def _band(ratio: float) -> str:
 def table(args: argparse.Namespace) -> None:
     trials = load_trials(args.trials)
     bands = ["N ≤ n", "1 < N/n ≤ 2", "2 < N/n ≤ 4"]
+    groups = list(dict.fromkeys((t["design"], t["metric"]) for t in trials))
     rows = []
-    for metric in dict.fromkeys(t["metric"] for t in trials):
+    for design, metric in groups:
         for band in bands:
             rec, allo = [], []
             for t in trials:
-                if t["metric"] != metric:
+                if (t["design"], t["metric"]) != (design, metric):
                     continue
                 for j, o in enumerate(t["options"]):
                     if _band(o[2] / o[8]) != band:
                         continue
-                    item = (o[4] <= o[6] <= o[5], o[5] - o[4], o[7], o[3] - o[6])
+                    side = o[5] - o[3] if o[6] > o[3] else o[3] - o[4]  # the CI's half on the test value's side
+                    joint = abs(o[6] - o[3]) <= math.hypot(side, o[7] / 2)
+                    item = (o[4] <= o[6] <= o[5], o[5] - o[4], o[7], o[3] - o[6], joint)
                     allo.append(item)
                     if j == 0:
                         rec.append(item)
@@ -134,14 +179,15 @@ def table(args: argparse.Namespace) -> None:
                 continue
             cov = lambda xs: f"{np.mean([x[0] for x in xs]):.2f} ({len(xs)})" if xs else "—"  # noqa: E731
             expected = _expected([x[1] for x in allo], [x[2] for x in allo])
-            rows.append([metric, band, cov(rec), cov(allo), f"{expected:.2f}",
-                         f"{np.mean([x[3] for x in allo]):+.3f}", f"{np.mean([abs(x[3]) for x in allo]):.3f}"])
-    print("\n".join(markdown_table(["metric", "N vs pilot n", "coverage: recommendation (trials)",
+            rows.append([design, metric, band, cov(rec), cov(allo), f"{expected:.2f}",
+                         f"{np.mean([x[4] for x in allo]):.2f}", f"{np.mean([x[3] for x in allo]):+.3f}",
+                         f"{np.mean([abs(x[3]) for x in allo]):.3f}"])
+    print("\n".join(markdown_table(["design", "metric", "N vs pilot n", "coverage: recommendation (trials)",
                                     "coverage: every option (options)", "calibrated CI would show",
-                                    "bias (pred − test)", "mean |pred − test|"], rows)))
+                                    "agree within joint CI", "bias (pred − truth)", "mean |pred − truth|"], rows)))
     rows = []
-    for metric in dict.fromkeys(t["metric"] for t in trials):
-        ts = [t for t in trials if t["metric"] == metric]
+    for design, metric in groups:
+        ts = [t for t in trials if (t["design"], t["metric"]) == (design, metric)]
         regret = np.array([t["best_test"] - t["options"][0][6] for t in ts])
         won, pb = [], []
         for t in ts:
@@ -150,11 +196,12 @@ def table(args: argparse.Namespace) -> None:
             ru = next(o for o in t["options"] if [o[0], o[1], o[2]] == t["runner_up"])
             won.append(float(t["options"][0][6] > ru[6]) + 0.5 * float(t["options"][0][6] == ru[6]))
             pb.append(t["p_better"])
-        rows.append([metric, len(ts), f"{regret.mean():.4f}", f"{np.median(regret):.4f}", f"{regret.max():.4f}",
-                     f"{np.mean(regret <= 0.01):.2f}", f"{np.mean(pb):.2f}", f"{np.mean(won):.2f}"])
-    print("\n".join(markdown_table(["metric", "trials", "mean regret", "median regret", "max regret",
+        rows.append([design, metric, len(ts), f"{regret.mean():.4f}", f"{np.median(regret):.4f}",
+                     f"{regret.max():.4f}", f"{np.mean(regret <= 0.01):.2f}", f"{np.mean(pb):.2f}",
+                     f"{np.mean(won):.2f}"])
+    print("\n".join(markdown_table(["design", "metric", "trials", "mean regret", "median regret", "max regret",
                                     "share with regret ≤ 0.01", "mean P(rec. better)",
-                                    "rec. beat runner-up on test"], rows)))
+                                    "rec. beat runner-up on truth"], rows)))
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -163,35 +210,35 @@ def plot(args: argparse.Namespace) -> None:
     from bonaware.evaluation.plots import _save
 
     trials = load_trials(args.trials)
-    metrics = list(dict.fromkeys(t["metric"] for t in trials))
-    fig = Figure(figsize=(4.6 * len(metrics) + 4.6, 4.2), layout="constrained")
-    axes = fig.subplots(1, len(metrics) + 1, squeeze=False)[0]
+    groups = list(dict.fromkeys((t["design"], t["metric"]) for t in trials))
+    fig = Figure(figsize=(4.0 * len(groups) + 4.6, 4.0), layout="constrained")
+    axes = fig.subplots(1, len(groups) + 1, squeeze=False)[0]
     colors = {"N ≤ n": "#1f77b4", "1 < N/n ≤ 2": "#ff7f0e", "2 < N/n ≤ 4": "#d62728"}
-    for ax, metric in zip(axes, metrics):
-        for t in (t for t in trials if t["metric"] == metric):
+    for ax, (design, metric) in zip(axes, groups):
+        for t in (t for t in trials if (t["design"], t["metric"]) == (design, metric)):
             o = t["options"][0]
             c = colors[_band(o[2] / o[8])]
             ax.errorbar([o[6]], [o[3]], yerr=[[o[3] - o[4]], [o[5] - o[3]]], fmt="o", ms=3, color=c, alpha=0.6,
                         elinewidth=0.8)
         lim = [0, 1]
         ax.plot(lim, lim, "k--", lw=0.8)
-        ax.set_xlabel("test accuracy of the recommendation")
-        ax.set_ylabel("predicted on val pilots [95% CI]")
-        ax.set_title(f"{metric}: recommendations", fontsize=9)
+        ax.set_xlabel("accuracy of the recommendation on new prompts")
+        ax.set_ylabel("predicted from the pilot [95% CI]")
+        ax.set_title(f"{design}, {metric}: recommendations", fontsize=9)
         ax.grid(alpha=0.3)
     ax = axes[-1]
-    for metric in metrics:
+    for design, metric in groups:
         xs, ys = [], []
         for band in colors:
-            hits = [o[4] <= o[6] <= o[5] for t in trials if t["metric"] == metric for o in t["options"]
-                    if _band(o[2] / o[8]) == band]
+            hits = [o[4] <= o[6] <= o[5] for t in trials if (t["design"], t["metric"]) == (design, metric)
+                    for o in t["options"] if _band(o[2] / o[8]) == band]
             if hits:
                 xs.append(band)
                 ys.append(np.mean(hits))
-        ax.plot(xs, ys, "o-", label=metric)
+        ax.plot(xs, ys, "o-" if design == "resplit" else "s--", label=f"{design}, {metric}")
     ax.axhline(0.95, color="0.4", ls=":", lw=1)
     ax.axhline(0.90, color="0.6", ls=":", lw=1)
-    ax.set_ylim(0.5, 1.0)
+    ax.set_ylim(0.3, 1.0)
     ax.set_ylabel("coverage of 95% CIs, every option")
     ax.set_title("coverage vs extrapolation", fontsize=9)
     ax.legend(fontsize=8)
@@ -214,7 +261,9 @@ def main() -> None:
                    default=[1, 2, 4, 8, 16, 24, 32, 48, 64])
     r.add_argument("--metrics", default="bon,pass")
     r.add_argument("--verifier", default="noisy:target_auc=0.85")
-    r.add_argument("--pilot_prompts", type=int, default=125, help="prompts per disjoint pilot set")
+    r.add_argument("--pilot_prompts", type=int, default=125, help="prompts per pilot")
+    r.add_argument("--pilot_n", type=int, default=None, help="resplit pilots: samples per prompt (default: val's n)")
+    r.add_argument("--resplits", type=int, default=12, help="random pilot / held-out splits of the test prompts")
     r.add_argument("--n_boot", type=int, default=1000)
     r.add_argument("--out", required=True)
     t = sub.add_parser("table")

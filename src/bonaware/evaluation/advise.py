@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -52,6 +52,7 @@ class Candidate:
     fit_from: float = 0.5  # the law is fitted on N in [fit_from * n, n]
     fit: CoScalingFit | None = None
     boot_fit: np.ndarray | None = None  # [n_boot, 2]: (a, b) refitted per replicate
+    _backtests: dict = field(default_factory=dict)  # n' -> backtest error (see backtest)
 
     @property
     def temperature(self) -> float:
@@ -99,6 +100,38 @@ class Candidate:
             boot[:, ~inside] = coscaling_law(N[~inside][None, :], self.boot_fit[:, :1], self.boot_fit[:, 1:])
         return point, boot
 
+    def interval(self, N: Sequence[int], alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Point predictions, bootstrap replicates and the (alpha, 1 − alpha) interval at sample counts N.
+
+        Beyond n the bootstrap interval (prompt noise of the fit) is widened for the law's own misfit
+        (docs/advise.md): (1) its lower end is at most the lower end at N = n — the law can only rise,
+        but a mean curve may flatten (unsolved prompts, a Best-of-N verifier that stops finding the
+        right answers); (2) it is stretched by the :meth:`backtest` error at the same ratio N/n, on the
+        side the law missed: the same fit made from the first n·n/N samples, predicting N = n."""
+        point, boot = self.predict(N)
+        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        N = np.asarray(N)
+        beyond = self.n < N
+        if beyond.any():
+            floor = float(np.quantile(self.boot[:, self.n - 1], alpha))
+            err = np.array([self.backtest(float(x) / self.n) if b else 0.0 for x, b in zip(N, beyond)])
+            lo = np.where(beyond, np.minimum(lo - np.maximum(err, 0.0), floor), lo)
+            hi = np.where(beyond, np.minimum(hi + np.maximum(-err, 0.0), 1.0), hi)
+        return point, boot, np.maximum(lo, 0.0), hi
+
+    def backtest(self, ratio: float) -> float:
+        """The law's extrapolation error at ``ratio`` = N/n measured on the pilot itself: fitted (same
+        window rule) on the curve of its first n' = round(n / ratio) samples (at least 3), predicting
+        N = n; prediction − observed at n."""
+        n_small = min(self.n - 1, max(3, int(round(self.n / ratio))))
+        if n_small < 3:
+            return 0.0
+        key = n_small
+        if key not in self._backtests:
+            ks, mean = self.fit_window(n_small), self.curve.mean(axis=0)
+            self._backtests[key] = float(fit_coscaling(ks, mean[ks - 1]).predict(self.n) - mean[-1])
+        return self._backtests[key]
+
     def fit_window(self, n: int | None = None) -> np.ndarray:
         """The N the law is fitted on: [``fit_from``·n, n], at least the last 3 points (docs/advise.md)."""
         n = self.n if n is None else n
@@ -115,17 +148,15 @@ class Candidate:
         self.boot_fit = refit_coscaling(ks, np.clip(self.boot[:, ks - 1], 0.0, 1.0), self.fit)
 
     def fit_info(self) -> dict | None:
-        """The co-scaling fit, and its own 2x extrapolation check: the same window rule applied to the
-        first n/2 samples, predicting N = n (``check_error_at_n`` = prediction − observed)."""
+        """The co-scaling fit, and its own 2x extrapolation check (:meth:`backtest` at ratio 2:
+        ``check_error_at_n`` = prediction − observed at N = n)."""
         if self.fit is None:
             return None
         ks, mean = self.fit_window(), self.curve.mean(axis=0)
         rmse = float(np.sqrt(np.mean((self.fit.predict(ks) - mean[ks - 1]) ** 2)))
         out = {**self.fit.as_dict(), "fit_ns": [int(ks[0]), self.n], "rmse": rmse}
         if self.n >= 6:
-            ks = self.fit_window(self.n // 2)
-            half = fit_coscaling(ks, mean[ks - 1])
-            out["check_error_at_n"] = float(half.predict(self.n) - mean[-1])
+            out["check_error_at_n"] = self.backtest(2.0)
         return out
 
 
@@ -254,14 +285,14 @@ def advise(runs: Mapping[str, SampleSet], budget: float, *, budget_unit: str = "
         if n_max < 1:
             continue
         Ns = _grid(n_max, c.n)
-        point, boot = c.predict(Ns)
-        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        point, boot, lo, hi = c.interval(Ns, alpha)
         cost = c.cost(Ns, budget_unit)
         best = int(np.argmax(point))
         for j, N in enumerate(Ns):
             options.append({"run": c.run, "temperature": c.temperature, "n": int(N), "cost": float(cost[j]),
                             "predicted": float(point[j]), "ci": [float(lo[j]), float(hi[j])],
-                            "extrapolated": bool(c.n < N), "pilot_n": c.n, "best_for_candidate": j == best})
+                            "extrapolated": bool(c.n < N), "pilot_n": c.n, "best_for_candidate": j == best,
+                            "backtest_error": c.backtest(N / c.n) if c.n < N else None})
             boots.append(boot[:, j])
     if not options:
         raise BonawareError(f"no option fits the budget {budget:g} {budget_unit} (one sample costs "
@@ -319,8 +350,7 @@ def _frontier(cands: Sequence[Candidate], budget: float, unit: str, max_extrapol
     for c in cands:
         top = max(1, int(math.floor(max_extrapolation * c.n)))
         Ns = np.unique(np.round(np.geomspace(1, top, points)).astype(int))
-        point, boot = c.predict(Ns)
-        lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        point, _, lo, hi = c.interval(Ns, alpha)
         out.append({"run": c.run, "temperature": c.temperature, "pilot_n": c.n, "ns": [int(v) for v in Ns],
                     "cost": [float(v) for v in c.cost(Ns, unit)], "predicted": [float(v) for v in point],
                     "lo": [float(v) for v in lo], "hi": [float(v) for v in hi]})
