@@ -67,6 +67,27 @@ def test_fit_on_the_pilot_tail_recovers_a_known_law_and_extrapolates_it_exactly(
     np.testing.assert_allclose(boot, np.tile(point, (50, 1)), atol=1e-6)  # no prompt noise: no spread
 
 
+def test_extrapolated_interval_keeps_the_no_gain_floor_and_the_backtest_miss():
+    """A curve that flattens (a quarter of the prompts unsolvable): the law overshoots it, the pilot's own
+    backtest sees the overshoot, and the interval beyond n reaches down to the value at n and below the
+    law's bootstrap interval by the backtest error."""
+    n, P = 16, 40
+    p = np.repeat([0.6, 0.2, 0.05, 0.0], P // 4)
+    curve = 1 - (1 - p[:, None]) ** np.arange(1, n + 1)[None, :]  # exact per-prompt pass@k
+    rng = np.random.default_rng(0)
+    boot = np.stack([curve[rng.integers(0, P, P)].mean(axis=0) for _ in range(200)])
+    cand = Candidate("r", _group(np.zeros((P, n))), None, curve, boot)
+    point, reps, lo, hi = cand.interval([8, 16, 32, 64], alpha=0.025)
+    at_n = np.quantile(boot[:, n - 1], 0.025)
+    err = cand.backtest(4.0)
+    assert err > 0  # the law overshoots a flattening curve, already at 4x on the pilot's first n/4 samples
+    assert lo[3] <= at_n and lo[3] <= np.quantile(reps[:, 3], 0.025) - err + 1e-12
+    assert hi[3] == pytest.approx(np.quantile(reps[:, 3], 0.975))  # not stretched on the side it did not miss
+    np.testing.assert_allclose(lo[:2], np.quantile(boot[:, [7, 15]], 0.025, axis=0))  # inside n: plain bootstrap
+    truth = (1 - (1 - p) ** 64).mean()
+    assert lo[3] <= truth <= hi[3] and point[3] > truth
+
+
 def test_ci_covers_the_population_accuracy_on_simulated_pilots():
     """95% CIs of pass@N from pilots of 128 Beta prompts x 16 samples, inside n (N = 8, 16) and extrapolated
     2x and 3x (N = 32, 48): coverage over 60 independent pilots against the closed-form population value."""
