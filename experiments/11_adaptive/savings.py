@@ -23,11 +23,12 @@ import gzip
 import itertools
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 
-from bonaware.estimators import bon_at_k_curve, bootstrap_means, paired_difference
+from bonaware.estimators import bon_at_k_curve, bootstrap_means, paired_difference, seed_bootstrap_ci
 from bonaware.evaluation.adaptive import calibrate, pool_summary
 from bonaware.evaluation.adaptive_eval import pick_temperature
 from bonaware.evaluation.compute import n_to_match
@@ -129,6 +130,29 @@ def table(args: argparse.Namespace) -> None:
         print("Adaptive − fixed Bo-B at the same budget (paired bootstrap over prompts; `*`: CI excludes 0; "
               "in brackets after the CI: adaptive's mean samples per prompt):\n")
         print("\n".join(markdown_table(["model", "T", *(f"B = {B}" for B in COMPARE)], rows)))
+        groups: dict[str, list[str]] = {}
+        for name in vd["models"]:
+            m = re.match(r"^(.*)_s\d+$", name)
+            groups.setdefault(m.group(1) if m else name, []).append(name)
+        rows = []
+        for group, members in groups.items():
+            if len(members) < 2:
+                continue
+            cells = []
+            for B in COMPARE:
+                if any(str(B) not in vd["models"][x]["adaptive"] for x in members):
+                    cells.append("—")
+                    continue
+                d = np.stack([np.array(vd["models"][x]["adaptive"][str(B)]) - np.array(vd["models"][x]["fixed"][str(B)])
+                              for x in members])  # [seeds, prompts]
+                ci = seed_bootstrap_ci(d, n_boot=2000, seed=0)
+                star = " *" if ci.lo > 0 or ci.hi < 0 else ""
+                cells.append(f"{ci.mean:+.3f} [{ci.lo:+.3f}, {ci.hi:+.3f}]{star}")
+            rows.append([group, len(members), *cells])
+        if rows:
+            print("\nThe same per method over its training seeds (seed-aware CI: seeds and prompts resampled, "
+                  "docs/statistics.md):\n")
+            print("\n".join(markdown_table(["method", "seeds", *(f"B = {B}" for B in COMPARE)], rows)))
         rows = []
         for name, e in vd["models"].items():
             budgets = [B for B in data["budgets"] if str(B) in e["adaptive"]]
