@@ -90,8 +90,9 @@ def test_sample_backend_vllm_writes_what_the_engine_returned(tmp_path, model_dir
     with pytest.raises(BonawareError, match="backend='vllm'"):
         from bonaware.cli.sample import SampleConfig, run_sample
 
-        run_sample(SampleConfig(model=model_dir, backend="hf", n=3, out=str(out), task="arith", task_args="families=add1",
-                                num_prompts=5, max_new_tokens=5, batch_prompts=2, seed=3, device="cpu"), progress=False)
+        run_sample(SampleConfig(model=model_dir, backend="hf", n=3, out=str(out), task="arith",
+                                task_args="families=add1", num_prompts=5, max_new_tokens=5, batch_prompts=2, seed=3,
+                                device="cpu"), progress=False)
 
 
 def test_eval_backend_vllm_scores_the_engine_samples(tmp_path, model_dir, fake_vllm, capsys):

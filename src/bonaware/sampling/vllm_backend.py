@@ -127,7 +127,7 @@ class VLLMSampler(Sampler):
         return [[_to_completion(o) for o in sorted(r.outputs, key=lambda o: o.index)] for r in results]
 
     def encode(self, prompts: Sequence[Prompt]) -> list[list[int]]:
-        """The token ids each prompt is sent as (as :meth:`HFSampler.encode`): strings go through the engine's tokenizer."""
+        """The token ids each prompt is sent as (like ``HFSampler.encode``), tokenized by the engine's tokenizer."""
         return [self._encode(p) for p in prompts]
 
     def _encode(self, prompt: Prompt) -> list[int]:
