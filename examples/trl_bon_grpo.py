@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None):
     if trainer.accelerator.is_main_process:
         last = trainer.state.log_history[-2] if len(trainer.state.log_history) > 1 else {}
         print(f"trained {trainer.state.global_step} steps with {bon.objective} {kwargs}; last logged reward "
-              f"{last.get('reward')}, frac_reward_zero_std {last.get('frac_reward_zero_std')}; model in {args.output_dir}")
+              f"{last.get('reward')}, frac_reward_zero_std {last.get('frac_reward_zero_std')}; "
+              f"model in {args.output_dir}")
     return trainer
 
 
