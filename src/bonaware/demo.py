@@ -102,8 +102,9 @@ def run_demo(cfg: DemoConfig, progress: bool = True) -> Path:
     from bonaware.config import parse_kv
     from bonaware.evaluation import evaluate_model, write_report
     from bonaware.models import load_model
+    from bonaware.models.loading import resolve_device
     from bonaware.tasks import get_task
-    from bonaware.training.trainer import resolve_device, train
+    from bonaware.training.trainer import train
 
     cfg.validate()
     cfg = cfg.effective()
@@ -113,7 +114,7 @@ def run_demo(cfg: DemoConfig, progress: bool = True) -> Path:
     started = time.perf_counter()
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems("test", n=cfg.eval_prompts, seed=cfg.seed)
-    device = resolve_device(cfg.device)
+    device = resolve_device(("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device)
 
     def evaluate(name: str, model_ref: str) -> Path:
         run_dir = out / "eval" / name

@@ -35,6 +35,7 @@ from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_chec
 from bonaware.training.config import TrainConfig
 from bonaware.training.logger import RunLogger
 from bonaware.training.methods import MethodSpec, get_method
+from bonaware.training.policy import ParamSnapshot, PolicyScorer, k3_kl, length_mask
 from bonaware.training.value import ValueHead, prompt_features
 
 
@@ -42,35 +43,6 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     if name == "auto":
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
-
-
-class ParamSnapshot:
-    """A detached copy of the trainable parameters: the EMA anchor or the frozen base policy.
-
-    ``swap_in`` temporarily loads the copy into the live model (for anchor log-probs or base
-    sampling) — one extra copy of the *trainable* parameters only, so LoRA runs stay small.
-    """
-
-    def __init__(self, params: list[torch.nn.Parameter]):
-        self.tensors = [p.detach().clone() for p in params]
-
-    @torch.no_grad()
-    def ema_update(self, params: list[torch.nn.Parameter], rate: float) -> None:
-        for t, p in zip(self.tensors, params):
-            t.lerp_(p.detach(), rate)
-
-    @contextmanager
-    def swap_in(self, params: list[torch.nn.Parameter]):
-        live = [p.detach().clone() for p in params]
-        with torch.no_grad():
-            for p, t in zip(params, self.tensors):
-                p.copy_(t)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for p, t in zip(params, live):
-                    p.copy_(t)
 
 
 def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
@@ -81,34 +53,6 @@ def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
 
 def _step_seed(seed: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
-
-
-class PolicyScorer(torch.nn.Module):
-    """The policy as one module whose forward is a unit's per-token log-probs (sampling/logprobs.py).
-
-    This is what ``Accelerator.prepare`` wraps: the log-prob code calls the decoder and the head
-    separately, and DDP's gradient reduction (FSDP's gathers) hook the wrapped module's forward.
-    """
-
-    def __init__(self, policy: torch.nn.Module):
-        super().__init__()
-        self.policy = policy
-        # what accelerate's FSDP auto-wrap policy reads: shard each decoder layer
-        self._no_split_modules = getattr(policy, "_no_split_modules", None)
-
-    def tie_weights(self) -> None:
-        """Re-tie the embedding and the head after accelerate's FSDP loading (as on a transformers model)."""
-        if hasattr(self.policy, "tie_weights"):
-            self.policy.tie_weights()
-
-    def forward(self, prompt_ids: list[list[int]], seqs: list[list[int]], *, shared: bool, chunk_size: int,
-                temperature: float) -> torch.Tensor:
-        from bonaware.sampling import paired_sequence_logprobs, sequence_logprobs
-
-        kw = {"chunk_size": chunk_size, "temperature": temperature}
-        if shared:
-            return sequence_logprobs(self.policy, prompt_ids[0], seqs, **kw)
-        return paired_sequence_logprobs(self.policy, prompt_ids, seqs, **kw)
 
 
 class Trainer:
@@ -390,7 +334,7 @@ class Trainer:
             ref_lp = ref_lp if policy else None
         tok_lp = self._logprobs([e[0] for e in entries], seqs)
         lengths = torch.tensor([len(q) for q in seqs], dtype=torch.float32, device=self.device)
-        mask = _length_mask(lengths, tok_lp.shape[1])
+        mask = length_mask(lengths, tok_lp.shape[1])
         seq_lp = (tok_lp * mask).sum(-1)
         if cfg.loss_agg == "token_mean":
             seq_lp = seq_lp / lengths
@@ -399,7 +343,7 @@ class Trainer:
         kl_value = 0.0
         if ref_lp is not None:
             ref_lp = torch.nn.functional.pad(ref_lp, (0, tok_lp.shape[1] - ref_lp.shape[1]))
-            kl = _k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
+            kl = k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
             loss = loss + beta * kl.sum() / (B * cfg.n_prime)  # mean KL per sample
             kl_value = float(kl.detach().sum()) / (B * cfg.n_prime)
         return loss, kl_value, lengths
@@ -498,23 +442,6 @@ def _apply_lora(model, cfg: TrainConfig):
 @contextmanager
 def _null():
     yield
-
-
-def _length_mask(lengths: torch.Tensor, width: int) -> torch.Tensor:
-    return (torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]).to(torch.float32)
-
-
-def _k3_kl(logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.Tensor:
-    """KL(π ‖ anchor) per sequence with the k3 estimator e^{d} − d − 1, d = log π_ref − log π (≥ 0, low variance).
-
-    ``token``: summed over tokens; ``sequence``: applied to whole-sequence log-ratios.
-    """
-    # clamp the log-ratio so one wild sample cannot overflow exp() (the estimator stays >= 0)
-    d = ((ref_logp - logp) * mask).clamp(-20.0, 20.0)
-    if kind == "sequence":
-        d = d.sum(-1).clamp(-20.0, 20.0)
-        return torch.exp(d) - d - 1
-    return ((torch.exp(d) - d - 1) * mask).sum(-1)
 
 
 def _argmax_random_ties(scores: np.ndarray, seed: int) -> np.ndarray:
