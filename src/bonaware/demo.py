@@ -149,8 +149,8 @@ def _eval_job(cfg_dict: dict, name: str, model_ref: str, split: str, run_dir: st
     from bonaware.config import from_dict, parse_kv
     from bonaware.evaluation import evaluate_model
     from bonaware.models import load_model
+    from bonaware.models.loading import resolve_device
     from bonaware.tasks import get_task
-    from bonaware.training.trainer import resolve_device
 
     cfg = from_dict(DemoConfig, cfg_dict)
     if cfg.threads > 0:
@@ -159,7 +159,8 @@ def _eval_job(cfg_dict: dict, name: str, model_ref: str, split: str, run_dir: st
     problems = task.problems(split, n=cfg.eval_prompts, seed=cfg.seed)
     if not problems:
         raise BonawareError(f"task {cfg.task!r} has no {split} problems")
-    model, tok = load_model(model_ref, device=resolve_device(cfg.device))
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+    model, tok = load_model(model_ref, device=resolve_device(device))
     evaluate_model(model, tok, task, problems, n=cfg.eval_n, temperatures=[cfg.eval_temperature],
                    verifiers=[cfg.verifier], out_dir=run_dir, max_new_tokens=cfg.max_new_tokens,
                    seed=cfg.seed, meta={"name": name, "split": split}, progress=False)

@@ -37,7 +37,7 @@ from bonaware.io import JsonlAppender, write_json_atomic
 
 #: settings that change the rows; a resume must use the same ones
 RESUME_KEYS = ("model", "task", "task_args", "split", "num_prompts", "n", "temperature", "top_p",
-               "max_new_tokens", "seed", "batch_prompts")
+               "max_new_tokens", "seed", "batch_prompts", "backend")
 
 
 
@@ -58,6 +58,10 @@ class SampleConfig:
     seed: int = option(0, "seed of the problem choice and the sampling")
     batch_prompts: int = option(8, "prompts sampled per chunk (the unit of resumption; keep it fixed to resume)")
     out: str = option("samples.jsonl", "output JSONL file; its settings go to <out without suffix>.run.json")
+    backend: Literal["hf", "vllm"] = option("hf", "sampling engine: hf (transformers, CPU or GPU) or vllm (needs the "
+                                            "vllm package and a CUDA GPU; docs/sampling.md)")
+    vllm_args: str = option("", "vLLM engine options as key=value pairs (--backend=vllm), e.g. "
+                            "'gpu_memory_utilization=0.5,max_model_len=2048'")
     device: str = option("auto", "cpu, cuda or auto")
     dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
 
@@ -137,11 +141,9 @@ def write_samples(problem_ids: Sequence[str], prompts: Sequence[str], path: str 
 
 def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     """Load the model and task named in ``cfg`` and sample into ``cfg.out``: (path, rows written)."""
-    import torch
-
     from bonaware.config import parse_kv
-    from bonaware.models import load_model
-    from bonaware.sampling import SamplingParams, get_sampler
+    from bonaware.evaluation.generate import open_sampler
+    from bonaware.sampling import SamplingParams
     from bonaware.tasks import get_task
 
     out = Path(cfg.out)
@@ -151,10 +153,9 @@ def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
         raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
-    model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype,
-                                  progress=progress)
-    sampler = get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
+    opened = open_sampler(cfg.model, cfg.backend, device=cfg.device, dtype=cfg.dtype, seed=cfg.seed,
+                          vllm_args=cfg.vllm_args, progress=progress)
+    sampler, tokenizer = opened.sampler, opened.tokenizer
     stop = list(task.stop_sequences(tokenizer))
     write_json_atomic(run_file(out), {k: meta[k] for k in (*RESUME_KEYS, "out")})
 

@@ -40,6 +40,10 @@ class EvalConfig:
     name: str | None = option(None, "name of this run in reports (default: the model)")
     train_dir: str | None = option(None, "training run folder with metrics.csv, for training compute in reports "
                                      "(default: the model folder's parent when it has one)")
+    backend: Literal["hf", "vllm"] = option("hf", "sampling engine: hf (transformers, CPU or GPU) or vllm (needs the "
+                                            "vllm package and a CUDA GPU; docs/sampling.md)")
+    vllm_args: str = option("", "vLLM engine options as key=value pairs (--backend=vllm), e.g. "
+                            "'gpu_memory_utilization=0.5,max_model_len=2048,tensor_parallel_size=2'")
     device: str = option("auto", "cpu, cuda or auto")
     dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
     level: float = option(0.95, "confidence level of the bootstrap intervals over prompts")

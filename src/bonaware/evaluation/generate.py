@@ -28,7 +28,7 @@ from bonaware.io import write_json_atomic
 RUN_FILE = "run.json"
 #: run.json fields that must match to resume into an existing folder (they change the samples)
 RESUME_KEYS = ("model", "task", "task_args", "split", "n", "max_new_tokens", "top_p", "seed", "verifiers",
-               "batch_prompts")
+               "batch_prompts", "backend")
 
 
 @dataclass
@@ -194,27 +194,90 @@ def find_train_dir(model_ref: Any) -> str | None:
     return str(parent) if (parent / "metrics.csv").is_file() else None
 
 
-def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) -> EvalResult:
-    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate.
+@dataclass
+class OpenSampler:
+    """What :func:`open_sampler` built: the sampler, the tokenizer that formats prompts, and the HF model
+    (``None`` with vLLM, which loads the weights itself)."""
 
-    ``extra_meta`` goes into ``run.json`` too (e.g. the ``group`` of a training seed).
+    sampler: Any
+    tokenizer: Any
+    model: Any
+    num_params: int | None
+
+
+def _count_params(folder: Path) -> int:
+    """Parameter count of a model folder without loading its weights (meta-device init)."""
+    from accelerate import init_empty_weights
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    with init_empty_weights():
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(folder, local_files_only=True))
+    model.tie_weights()  # shared embedding/head counted once, as when loaded
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def open_sampler(model_ref: str, backend: str = "hf", *, device: str = "auto", dtype: str = "auto", seed: int = 0,
+                 vllm_args: str = "", progress: bool = True) -> OpenSampler:
+    """The sampler of ``bonaware eval`` / ``bonaware sample`` (``--backend``, docs/sampling.md).
+
+    ``hf``: load the model with :func:`bonaware.models.load_model` on ``device`` and sample with
+    :class:`~bonaware.sampling.HFSampler`. ``vllm``: resolve ``model_ref`` to its folder (embedded
+    names are built or taken from the cache), load only the tokenizer, and let ``vllm.LLM`` load the
+    weights on the GPU (``dtype`` auto → vLLM's choice; ``vllm_args`` are extra engine options such as
+    ``gpu_memory_utilization=0.5,tensor_parallel_size=2``). A missing vllm package or GPU is one
+    :class:`BonawareError`.
     """
     import torch
 
     from bonaware.config import parse_kv
     from bonaware.models import load_model
+    from bonaware.sampling import get_sampler, require_vllm
+
+    if backend == "vllm":
+        require_vllm()
+        if device not in ("auto", "cuda") and not str(device).startswith("cuda"):
+            raise BonawareError(f"--backend=vllm runs on the GPU; --device={device} is not allowed (use auto)")
+        from transformers import AutoTokenizer
+
+        from bonaware.models.loading import resolve_folder
+
+        folder = resolve_folder(model_ref, progress)
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        engine = {"dtype": dtype, **parse_kv(vllm_args, "--vllm_args")}
+        sampler = get_sampler("vllm", model=str(folder), tokenizer=str(folder), seed=seed, show_progress=False,
+                              **engine)
+        return OpenSampler(sampler, tokenizer, None, _count_params(folder))
+    if backend != "hf":
+        raise BonawareError(f"--backend must be hf or vllm, got {backend!r}")
+    if vllm_args:
+        raise BonawareError("--vllm_args applies to --backend=vllm only")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    model, tokenizer = load_model(model_ref, device=device, dtype=None if dtype == "auto" else dtype,
+                                  progress=progress)
+    sampler = get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
+    return OpenSampler(sampler, tokenizer, model, int(sum(p.numel() for p in model.parameters())))
+
+
+def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) -> EvalResult:
+    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate.
+
+    ``extra_meta`` goes into ``run.json`` too (e.g. the ``group`` of a training seed).
+    """
+    from bonaware.config import parse_kv
     from bonaware.tasks import get_task
 
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
         raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
-    model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
-    train_dir = cfg.train_dir or find_train_dir(cfg.model)
+    opened = open_sampler(cfg.model, cfg.backend, device=cfg.device, dtype=cfg.dtype, seed=cfg.seed,
+                          vllm_args=cfg.vllm_args, progress=progress)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
-            "train_dir": train_dir, **(extra_meta or {})}
-    return evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
-                          max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
+            "train_dir": cfg.train_dir or find_train_dir(cfg.model), "backend": cfg.backend,
+            "num_params": opened.num_params, **(extra_meta or {})}
+    return evaluate_model(opened.model, opened.tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier,
+                          cfg.out, max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
                           batch_prompts=cfg.batch_prompts, level=cfg.level, n_boot=cfg.n_boot, meta=meta,
-                          progress=progress)
+                          sampler=opened.sampler, progress=progress)
