@@ -26,6 +26,7 @@ from pathlib import Path
 from bonaware.config import option
 from bonaware.errors import BonawareError
 from bonaware.io import write_text_atomic
+from bonaware.models.loading import MODEL_HELP
 
 #: methods trained with N′ = 1 (BoN-unaware); the demo gives them N′× more prompts per step
 SINGLE_SAMPLE_METHODS = ("rl", "rl_s", "rl_v", "sft")
@@ -35,10 +36,10 @@ SINGLE_SAMPLE_METHODS = ("rl", "rl_s", "rl_v", "sft")
 class DemoConfig:
     """Configuration of ``bonaware demo`` (defaults: the embedded model/task/verifier, ≤ 10 min on 2 CPU cores)."""
 
-    model: str = option("tiny", "policy to fine-tune: an embedded name (tiny, smollm2-135m) or a local HF folder")
+    model: str = option("tiny", f"policy to fine-tune: {MODEL_HELP}")
     task: str = option("arith", "task to train and evaluate on")
-    task_args: str = option("families=add3,sub2", "task options as comma-separated key=value pairs (default: "
-                        "the arith families where the tiny model is in the Best-of-N regime)")
+    task_args: str = option("families=add3,sub2", "task options as KEY=VALUE,... pairs; the default picks the arith "
+                            "families where the tiny model is in the Best-of-N regime")
     methods: list[str] = option(["rl_s", "bon_rlb_p", "bon_rl_v", "pass_at_k"],
                             "methods to train (the first N'=1 method is the BoN-unaware baseline)")
     verifier: str = option("noisy:target_auc=0.85", "verifier for Best-of-N selection, NAME[:key=value...]")
