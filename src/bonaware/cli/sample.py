@@ -151,7 +151,7 @@ def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
-        raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
+        raise task.empty_split_error(cfg.split)
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
     model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype,
                                   progress=progress)
