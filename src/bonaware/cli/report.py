@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from bonaware.evaluation.report import write_report
 
     cfg = config_from_args(ReportConfig, args)
-    print(f"writing the report of {len(cfg.runs)} run(s) to {cfg.out}/ (--out)")
+    print(f"writing the report of {len(cfg.runs)} run(s) to {cfg.out}/ (choose another folder with --out)")
     path = write_report(cfg.runs, cfg.out, names=cfg.names or None, baseline=cfg.baseline,
                         temperature=cfg.temperature, verifier=cfg.verifier, level=cfg.level, n_boot=cfg.n_boot,
                         seed=cfg.seed, progress=True)
