@@ -25,9 +25,10 @@ module's tests (tests/foundation/test_config.py), it reads lists only as space-s
 (``--temperatures=0.3,1.0`` is rejected, so every existing script would break), cannot set an
 ``Optional`` back to None (``--k=none`` is rejected, ``--out=none`` becomes the string 'none'),
 has no ``--config`` YAML whose values flags override, does not type-check YAML values
-(``steps: abc`` passes through as a string), and importing it costs ~2.5 s against 0.2 s
-(``bonaware toy --help``). Replacing the ~40 lines of :func:`add_config_arguments` would need more
-glue than it saves; the YAML/type layer (:func:`convert`) would stay either way.
+(``steps: abc`` passes through as a string), and importing it costs seconds where this module
+costs 0.2–0.3 s (every ``bonaware CMD --help``; benchmarks/bench_config_parsers.py,
+docs/benchmarks.md). Replacing the ~40 lines of :func:`add_config_arguments` would need more glue
+than it saves; the YAML/type layer (:func:`convert`) would stay either way.
 
 A config may define ``validate(self)`` that raises :class:`BonawareError` for bad values.
 """
