@@ -5,9 +5,14 @@ paired differences against the baseline (the first run), N x T heatmaps, co-scal
 vs inference compute and the compute-savings factor, per-prompt P_fail before vs after, verifier
 quality, diversity, and the BoN-RLB weights against the observed P_fail. See docs/report.md.
 
+Several training seeds of one configuration form a run group: a folder of seed<s>/ runs (from
+`bonaware eval --model runs/x` on a `train --seeds` run), or separate runs with the same name and
+different training seeds. Groups get seed-aware 95% CIs, seed-aware paired differences against the
+baseline group and P(A > B) (docs/statistics.md); a group of one run has prompt-only CIs.
+
 Example:
   bonaware report runs/eval/base runs/eval/bon_rlb_p runs/eval/pass_at_k      # into runs/report
-  bonaware report runs/eval/base runs/eval/bon_rlb_p --out runs/report_rlb --baseline base
+  bonaware report runs/eval/grpo runs/eval/bon_rlb_p --out runs/report_seeds   # two folders of seed<s>/ runs
 """
 
 from __future__ import annotations

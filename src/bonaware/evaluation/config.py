@@ -19,7 +19,9 @@ from bonaware.models.loading import MODEL_HELP
 class EvalConfig:
     """Configuration of one evaluation run (``bonaware eval``)."""
 
-    model: str = option("tiny", f"model to evaluate: {MODEL_HELP} (e.g. runs/x/final from bonaware train)")
+    model: str = option("tiny", f"model to evaluate: {MODEL_HELP} (e.g. runs/x/final from bonaware train), or a "
+                            "folder of training seeds (runs/x from bonaware train --seeds): every "
+                            "runs/x/seed<s>/final is evaluated into OUT/seed<s>")
     task: str = option("arith", "task name; any checkpoint on any task is the cross-domain check")
     task_args: str = option("", "task options as KEY=VALUE,... pairs, e.g. 'families=add1'")
     split: Literal["train", "val", "test"] = option("test", "which split of the task to evaluate on: val for every "
@@ -70,12 +72,13 @@ class EvalConfig:
 class ReportConfig:
     """Configuration of ``bonaware report`` (docs/report.md)."""
 
-    runs: list[str] = option([], "evaluation run folders written by bonaware eval (the first is the baseline)",
-                             positional=True, default_text="none; give at least one")
+    runs: list[str] = option([], "evaluation run folders written by bonaware eval, or folders of seed<s>/ runs (one "
+                             "group each); the first is the baseline", positional=True,
+                             default_text="none; give at least one")
     out: str = option("runs/report", "report folder: report.md, PNG plots, report.json")
-    names: list[str] = option([], "display names, one per run (comma-separated)",
-                              default_text="each run's --name from its run.json")
-    baseline: str | None = option(None, "name of the baseline run", default_text="the first run")
+    names: list[str] = option([], "display names, one per run folder (a repeated name with distinct training seeds "
+                              "makes one group)", default_text="each run's --name from its run.json")
+    baseline: str | None = option(None, "name of the baseline run or group", default_text="the first")
     temperature: float | None = option(None, "temperature of the single-T sections",
                                        default_text="the shared T closest to 1")
     verifier: str | None = option(None, "verifier (spec label) whose scores Best-of-N ranks by",
