@@ -33,16 +33,17 @@ from pathlib import Path
 from bonaware.config import option
 from bonaware.errors import BonawareError
 from bonaware.io import write_text_atomic
+from bonaware.models.loading import MODEL_HELP
 
 
 @dataclass
 class DemoConfig:
     """Configuration of ``bonaware demo`` (defaults: the embedded model/task/verifier, ≤ 10 min on 2 CPU cores)."""
 
-    model: str = option("tiny", "policy to fine-tune: an embedded name (tiny, smollm2-135m) or a local HF folder")
+    model: str = option("tiny", f"policy to fine-tune: {MODEL_HELP}")
     task: str = option("arith", "task to train and evaluate on")
-    task_args: str = option("families=add3,sub2", "task options as comma-separated key=value pairs (the arith "
-                            "families where tiny is in the Best-of-N regime on val: docs/results.md)")
+    task_args: str = option("families=add3,sub2", "task options as KEY=VALUE,... pairs; the default picks the arith "
+                            "families where tiny is in the Best-of-N regime on val (docs/results.md)")
     methods: list[str] = option(["rl_s", "grpo", "bon_rlb_p", "pass_at_k"],
                                 "methods to train; each is BoN-aware or not by its registration (bonaware train "
                                 "--list-methods), and the headline compares the best of each family")

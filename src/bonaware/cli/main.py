@@ -43,6 +43,16 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+    """The argument parser of command ``name`` and its module."""
+    module_name, help_text = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"bonaware {name}", description=module.__doc__ or help_text,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.add_arguments(parser)
+    return parser, module
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = _top_parser()
@@ -55,11 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         top.print_usage(sys.stderr)
         print(f"bonaware: error: unknown command {name!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    module_name, help_text = COMMANDS[name]
-    module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=f"bonaware {name}", description=module.__doc__ or help_text,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    module.add_arguments(parser)
+    parser, module = command_parser(name)
     args = parser.parse_args(rest)
     try:
         return int(module.run(args) or 0)

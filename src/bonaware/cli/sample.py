@@ -14,7 +14,7 @@ same completions ``bonaware eval`` draws with the same settings).
 
 Examples:
   bonaware sample --model tiny --task arith --n 16 --temperature 1.0 --num_prompts 200 --out samples.jsonl
-  bonaware verify --task arith --in samples.jsonl --out scored.jsonl
+  bonaware verify --samples samples.jsonl --out scored.jsonl      # the task comes from samples.run.json
   bonaware train-verifier --samples scored.jsonl --task arith --out runs/verifier
 """
 
@@ -34,6 +34,7 @@ from bonaware.errors import BonawareError
 from bonaware.evaluation.generate import chunk_seed
 from bonaware.evaluation.samples import row_key
 from bonaware.io import JsonlAppender, write_json_atomic
+from bonaware.models.loading import MODEL_HELP
 
 #: settings that change the rows; a resume must use the same ones
 RESUME_KEYS = ("model", "task", "task_args", "split", "num_prompts", "n", "temperature", "top_p",
@@ -46,9 +47,9 @@ RESUME_KEYS = ("model", "task", "task_args", "split", "num_prompts", "n", "tempe
 class SampleConfig:
     """Configuration of ``bonaware sample``."""
 
-    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
+    model: str = option("tiny", MODEL_HELP)
     task: str = option("arith", "task name (see 'bonaware tasks')")
-    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
+    task_args: str = option("", "task options as KEY=VALUE,... pairs, e.g. 'families=add1'")
     split: Literal["train", "val", "test"] = option("test", "which split of the task to sample (train, val or test)")
     num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
     n: int = option(16, "completions per prompt")
@@ -152,7 +153,7 @@ def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
-        raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
+        raise task.empty_split_error(cfg.split)
     opened = open_sampler(cfg.model, cfg.backend, device=cfg.device, dtype=cfg.dtype, seed=cfg.seed,
                           vllm_args=cfg.vllm_args, progress=progress)
     sampler, tokenizer = opened.sampler, opened.tokenizer
@@ -181,5 +182,5 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(SampleConfig, args)
     out, written = run_sample(cfg)
     print(f"wrote {written} new rows to {out} ({run_file(out)}); "
-          f"score them with: bonaware verify --task {cfg.task} --in {out} --out <scored.jsonl>")
+          f"score them with: bonaware verify --samples {out} --out <scored.jsonl>")
     return 0

@@ -12,17 +12,18 @@ from typing import Literal
 
 from bonaware.config import option
 from bonaware.errors import BonawareError
+from bonaware.models.loading import MODEL_HELP
 
 
 @dataclass
 class EvalConfig:
     """Configuration of one evaluation run (``bonaware eval``)."""
 
-    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m), a local HF model folder "
-                            "(e.g. runs/x/final from bonaware train), or a folder of training seeds (runs/x from "
-                            "bonaware train --seeds): every runs/x/seed<s>/final is evaluated into OUT/seed<s>")
+    model: str = option("tiny", f"model to evaluate: {MODEL_HELP} (e.g. runs/x/final from bonaware train), or a "
+                            "folder of training seeds (runs/x from bonaware train --seeds): every "
+                            "runs/x/seed<s>/final is evaluated into OUT/seed<s>")
     task: str = option("arith", "task name; any checkpoint on any task is the cross-domain check")
-    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
+    task_args: str = option("", "task options as KEY=VALUE,... pairs, e.g. 'families=add1'")
     split: Literal["train", "val", "test"] = option("test", "which split of the task to evaluate on: val for every "
                                                     "tuning decision (lr, steps, T, N), test only for final numbers")
     num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
@@ -37,9 +38,9 @@ class EvalConfig:
     seed: int = option(0, "seed of the problem choice, the sampling and the bootstrap")
     batch_prompts: int = option(8, "prompts sampled per chunk (results are cached per chunk; keep it fixed to resume)")
     out: str = option("runs/eval", "output folder: samples.jsonl, run.json, metrics.json, summary.md")
-    name: str | None = option(None, "name of this run in reports (default: the model)")
-    train_dir: str | None = option(None, "training run folder with metrics.csv, for training compute in reports "
-                                     "(default: the model folder's parent when it has one)")
+    name: str | None = option(None, "name of this run in reports", default_text="the model")
+    train_dir: str | None = option(None, "training run folder with metrics.csv, for training compute in reports",
+                                   default_text="the model folder's parent when it has one")
     backend: Literal["hf", "vllm"] = option("hf", "sampling engine: hf (transformers, CPU or GPU) or vllm (needs the "
                                             "vllm package and a CUDA GPU; docs/sampling.md)")
     vllm_args: str = option("", "vLLM engine options as key=value pairs (--backend=vllm), e.g. "
@@ -63,6 +64,37 @@ class EvalConfig:
             (self.max_new_tokens >= 1, f"--max_new_tokens must be >= 1, got {self.max_new_tokens}"),
             (0 < self.top_p <= 1, f"--top_p must be in (0, 1], got {self.top_p}"),
             (self.batch_prompts >= 1, f"--batch_prompts must be >= 1, got {self.batch_prompts}"),
+            (0 < self.level < 1, f"--level must be in (0, 1), got {self.level}"),
+            (self.n_boot >= 1, f"--n_boot must be >= 1, got {self.n_boot}"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise BonawareError(msg)
+
+
+@dataclass
+class ReportConfig:
+    """Configuration of ``bonaware report`` (docs/report.md)."""
+
+    runs: list[str] = option([], "evaluation run folders written by bonaware eval, or folders of seed<s>/ runs (one "
+                             "group each); the first is the baseline", positional=True,
+                             default_text="none; give at least one")
+    out: str = option("runs/report", "report folder: report.md, PNG plots, report.json")
+    names: list[str] = option([], "display names, one per run folder (a repeated name with distinct training seeds "
+                              "makes one group)", default_text="each run's --name from its run.json")
+    baseline: str | None = option(None, "name of the baseline run or group", default_text="the first")
+    temperature: float | None = option(None, "temperature of the single-T sections",
+                                       default_text="the shared T closest to 1")
+    verifier: str | None = option(None, "verifier (spec label) whose scores Best-of-N ranks by",
+                                  default_text="the baseline's first verifier shared by every run")
+    level: float = option(0.95, "confidence level of the bootstrap intervals over prompts")
+    n_boot: int = option(2000, "bootstrap replicates")
+    seed: int = option(0, "bootstrap seed")
+
+    def validate(self) -> None:
+        """Raise :class:`BonawareError` for bad values (named by flag)."""
+        checks = [
+            (len(self.runs) >= 1, "give at least one run folder (bonaware report RUN_DIR... or runs: in --config)"),
             (0 < self.level < 1, f"--level must be in (0, 1), got {self.level}"),
             (self.n_boot >= 1, f"--n_boot must be >= 1, got {self.n_boot}"),
         ]

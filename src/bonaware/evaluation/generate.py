@@ -271,7 +271,7 @@ def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) ->
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
-        raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
+        raise task.empty_split_error(cfg.split)
     opened = open_sampler(cfg.model, cfg.backend, device=cfg.device, dtype=cfg.dtype, seed=cfg.seed,
                           vllm_args=cfg.vllm_args, progress=progress)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,

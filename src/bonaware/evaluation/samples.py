@@ -22,6 +22,7 @@ already present (:class:`SamplesWriter`). :func:`load_samples` validates every r
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,30 @@ SAMPLES_FILE = "samples.jsonl"
 def row_key(row: dict) -> tuple[str, float]:
     """The resume/deduplication key of a samples row: (problem_id, temperature)."""
     return str(row["problem_id"]), float(row["temperature"])
+
+
+def run_files(path: str | Path) -> list[Path]:
+    """Where the settings of a samples file may be: ``<file>.run.json`` (``bonaware sample``) or the
+    folder's ``run.json`` (``bonaware eval``)."""
+    path = Path(path)
+    return [path.with_suffix(".run.json"), path.parent / "run.json"]
+
+
+def task_of_samples(path: str | Path, task: str | None, task_args: str) -> tuple[str, str]:
+    """(task, task_args) of a samples file: ``task`` when given, else the task its run file names
+    (with the run file's ``task_args`` unless ``task_args`` is given)."""
+    if task:
+        return task, task_args
+    for candidate in run_files(path):
+        if candidate.is_file():
+            try:
+                meta = json.loads(candidate.read_text())
+            except json.JSONDecodeError as exc:
+                raise BonawareError(f"{candidate}: malformed JSON ({exc.msg})") from None
+            if isinstance(meta, dict) and meta.get("task"):
+                return str(meta["task"]), task_args or str(meta.get("task_args") or "")
+    raise BonawareError(f"cannot tell the task of {str(path)!r} (no {' or '.join(map(str, run_files(path)))}); "
+                        "pass --task")
 
 
 def make_row(problem_id: str, temperature: float, completions: Sequence[str], correct: Sequence[Any],

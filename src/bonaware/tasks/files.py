@@ -169,6 +169,12 @@ class FileTask(Task):
             self._splits = splits
         return self._splits
 
+    def empty_split_error(self, split: str) -> BonawareError:
+        """Says how to get ``split`` when a file task has none (by default every row of path= is test)."""
+        hint = "" if split == "test" else (" (every row of path= is test unless --task_args gives train_path= "
+                                           "or test_fraction=)")
+        return BonawareError(f"task {self.name!r} has no {split} problems{hint}")
+
     def problems(self, split: Split = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
         """The problems of ``split`` in file order (a seeded subset of ``n`` when ``n`` is smaller)."""

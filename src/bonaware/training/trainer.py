@@ -89,7 +89,7 @@ class Trainer:
         self.task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
         self.problems = self.task.problems("train", seed=cfg.seed)
         if not self.problems:
-            raise BonawareError(f"task {cfg.task!r} has no training problems")
+            raise self.task.empty_split_error("train")
         self.oracle = get_verifier("oracle", self.task)
         self.verifier = verifier_from_spec(cfg.verifier, self.task) if self.spec.scores == "verifier" else None
         self.sampler = HFSampler(self.model, self.tok, show_progress=False)
