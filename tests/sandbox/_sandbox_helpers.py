@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from bonaware.verifiers.sandbox import SandboxConfig, SandboxResult, run_program
@@ -12,13 +13,15 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # readable by every uid, unlike a pyenv unde
 
 
 def tagged_processes(run_id: str) -> list[int]:
-    """Host pids whose command line carries the sandbox tag of ``run_id`` (forks inherit it)."""
+    """Host pids whose name carries the sandbox tag of ``run_id`` (``bnw`` + its first 12 characters,
+    set on the program's process; forks inherit it)."""
+    tag = f"bnw{run_id[:12]}"
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    if run_id.encode() in fh.read():
+                with open(f"/proc/{entry}/comm") as fh:
+                    if fh.read().strip() == tag:
                         found.append(int(entry))
             except OSError:
                 pass
@@ -26,11 +29,12 @@ def tagged_processes(run_id: str) -> list[int]:
 
 
 def run_checked(program, config: SandboxConfig, **overrides) -> SandboxResult:
-    """``run_program`` plus the invariants every run must keep: ends in time, leaves nothing behind."""
+    """``run_program`` plus the invariants every run must keep: ends by its wall-clock backstop,
+    leaves nothing behind."""
     result = run_program(program, config, **overrides)
-    timeout = overrides.get("timeout", config.timeout)
+    wall = replace(config, **{k: v for k, v in overrides.items() if k in SandboxConfig.__dataclass_fields__}).wall_s
     assert result.status != "sandbox_error", result.detail
-    assert result.wall_s < timeout + 1.0, (result.wall_s, result)
+    assert result.wall_s < wall + 1.5, (result.wall_s, result)
     assert tagged_processes(result.run_id) == [], f"processes left behind by {result.run_id}"
     return result
 
