@@ -224,6 +224,7 @@ PROBES = {
         def add(a, b):
             return Fake()
     """),
+    "StopIteration ends a loop of the tests early": "def add(a, b):\n    raise StopIteration",
     # 5. the channel and the judge
     "garbage on the channel": "import os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'\\xff' * 64)\n"
                               "    except OSError:\n        pass",
@@ -279,6 +280,15 @@ def test_wrong_program_is_never_judged_passed(cfg, probe, harden, host_untouched
     result = judge(cfg, [WRONG, probe + canary_attack], harden=harden)
     assert not result.passed, result
     assert result.status in ("failed", "error", "timeout", "oom"), result
+
+
+def test_stop_iteration_from_a_call_does_not_end_the_tests_quietly(cfg):
+    program = [WRONG, PROBES["StopIteration ends a loop of the tests early"]]
+    tests = "cases = [((2, 3), 5), ((-1, 1), 0)]\nassert all(map(lambda c: add(*c[0]) == c[1], cases))"
+    result = run_checked(program, cfg, tests=tests)
+    assert (result.status, result.detail) == ("error", "the program raised StopIteration from a call")
+    # in one interpreter, as plain Python runs it, the same tests pass: map() ends at the StopIteration
+    assert run_checked([*program, tests], cfg).passed
 
 
 def test_values_that_are_not_data_are_errors_not_failures(cfg):

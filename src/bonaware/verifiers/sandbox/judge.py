@@ -228,12 +228,12 @@ class Session:
         return reply
 
     def call(self, target, args, kwargs):
-        return self.result(self.exchange(("call", target, args, kwargs)), args, kwargs)
+        return self.result(self.exchange(("call", target, args, kwargs)), args, kwargs, False)
 
     def next(self, target):
-        return self.result(self.exchange(("next", target)), (), {})
+        return self.result(self.exchange(("next", target)), (), {}, True)
 
-    def result(self, reply, args, kwargs):
+    def result(self, reply, args, kwargs, iterating):
         tag = reply[0]
         if tag == "return" and len(reply) == 3:
             if reply[2] is not None:
@@ -241,7 +241,7 @@ class Session:
             return reply[1]
         if tag == "raise" and len(reply) == 5 and all(type(x) is str for x in reply[1:4]) and \
                 type(reply[4]) is tuple:
-            raise self.rebuild(*reply[1:])
+            raise self.rebuild(*reply[1:], iterating)
         if tag == "unsendable" and len(reply) == 2 and type(reply[1]) is str:
             self.fail("error", f"a value of the program cannot be sent as data ({reply[1][:200]})")
         self.fail("error", f"the program sent an unexpected {tag[:50]!r} message")
@@ -255,14 +255,19 @@ class Session:
         for key, old in kwargs.items():
             _sync(old, after[1][key], 0)
 
-    def rebuild(self, base, name, message, args):
+    def rebuild(self, base, name, message, args, iterating):
         """A fresh exception of the judge's own builtin class ``base`` (the program's exception class
-        itself never crosses; ``except ValueError`` in the tests catches a ValueError subclass)."""
+        itself never crosses; ``except ValueError`` in the tests catches a ValueError subclass).
+
+        ``StopIteration`` is the end of an iterator's ``next``; raised by a *call* it is a fault: it
+        would silently end a loop of the tests (``all(map(check_one, cases))``) and read as a pass."""
         cls = getattr(builtins, base, None)
         if not (isinstance(cls, type) and issubclass(cls, BaseException)):
             cls = Exception
         if cls is MemoryError:
             self.fail("oom", f"the program raised MemoryError: {message[:200]}")
+        if issubclass(cls, (StopIteration, StopAsyncIteration)) and not iterating:
+            self.fail("error", f"the program raised {name[:100]} from a call")
         if not issubclass(cls, Exception):
             self.fail("error", f"the program raised {name[:100]}: {message[:200]}")
         for attempt in (args, (message,), ()):
