@@ -13,18 +13,24 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # readable by every uid, unlike a pyenv unde
 
 
 def tagged_processes(run_id: str) -> list[int]:
-    """Host pids whose name carries the sandbox tag of ``run_id`` (``bnw`` + its first 12 characters,
-    set on the program's process; forks inherit it)."""
+    """Host pids left by the run ``run_id``: those whose name carries its tag (``bnw`` + its first 12
+    characters, set on the program's process; forks inherit it), and any orphaned sandbox process
+    (re-parented to init: the servers' children never are, unless something escaped)."""
     tag = f"bnw{run_id[:12]}"
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/comm") as fh:
-                    if fh.read().strip() == tag:
-                        found.append(int(entry))
+                    name = fh.read().strip()
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = fh.read().rsplit(")", 1)[1].split()[1]
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    sandboxed = b"bonaware_sandbox" in fh.read()
             except OSError:
-                pass
+                continue
+            if name == tag or (ppid == "1" and (sandboxed or name.startswith("bnw"))):
+                found.append(int(entry))
     return found
 
 

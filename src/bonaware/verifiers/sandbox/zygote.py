@@ -352,10 +352,12 @@ def _killpg(pgid):
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _sweep():
-    """Mode ``none``: kill every orphan re-parented to this monitor (a child subreaper)."""
-    me = str(os.getpid())
-    for _ in range(1000):
+def _sweep(pgid):
+    """Mode ``none``: kill the program's process group and every orphan re-parented to this monitor
+    (a child subreaper), until none is left; a fork bomb may need many rounds on a loaded machine."""
+    me, deadline = str(os.getpid()), time.monotonic() + 60.0
+    while time.monotonic() < deadline:
+        _killpg(pgid)
         children = []
         for entry in os.listdir("/proc"):
             if entry.isdigit():
@@ -402,7 +404,8 @@ def _monitor(spec, job, fds, ctl):
     started = time.monotonic()
     workdir = None
     try:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if spec["mode"] != "none":  # its death kills the program's PID namespace; in mode none it must
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # live on to sweep the program's processes
         ctl.close()
         if spec["mode"] != "none":
             _program_mounts(spec, job)
@@ -428,8 +431,7 @@ def _monitor(spec, job, fds, ctl):
             raise OSError(message.decode(errors="replace") or "the program process died during set-up")
         status, usage, killed = _watch(pid, dict(job, mode=spec["mode"]), report)
         if spec["mode"] == "none":
-            _killpg(pid)
-            _sweep()
+            _sweep(pid)
         result.update(killed=killed, exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                       signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
                       cpu_s=usage.ru_utime + usage.ru_stime, max_rss_kb=usage.ru_maxrss)
@@ -477,9 +479,10 @@ def main():
         else:
             children.add(pid)
             wire.send(ctl, json.dumps({"ok": True, "pid": pid}).encode())
-    for child in children:
-        with contextlib.suppress(OSError):
-            os.kill(child, signal.SIGKILL)
+    if spec["mode"] != "none":  # mode none: each monitor stops its program (its report socket closes) and sweeps
+        for child in children:
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
     os._exit(0)
 
 
