@@ -114,7 +114,8 @@ def test_a_substitute_must_itself_be_exact_data():
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    (b"", "truncated"), (b"S\x05ab", "element count exceeds"), (b"D\x00\x00", "truncated"), (b"NN", "trailing"), (b"X", "unknown type tag"),
+    (b"", "truncated"), (b"S\x05ab", "element count exceeds"), (b"D\x00\x00", "truncated"),
+    (b"NN", "trailing"), (b"X", "unknown type tag"),
     (b"S\x02\xff\xfe", "invalid UTF-8"), (b"L\xff\xff\xff\x0f", "element count exceeds"),
     (b"I" + b"\xff" * 11, "length field too long"), (b"E\x02L\x00L\x00", "unhashable"),
     (b"M\x01L\x00N", "unhashable dict key"), (b"RI\x01\x00I\x01\x05I\x01\x00", "malformed range"),
