@@ -5,7 +5,7 @@
 * :func:`read_jsonl` — JSON Lines with errors that name ``file:line`` and the missing field. Input is
   held to what the writers here produce: UTF-8, and standard JSON numbers — ``NaN``, ``Infinity``
   and literals that overflow to infinity (``1e999``), which Python's ``json`` would accept but
-  cannot write back, are refused at the line that holds them (docs/evaluation.md §Input files).
+  cannot write back, are refused at the line that holds them (docs/architecture.md §Conventions).
 * :class:`JsonlAppender` — append-only JSONL for resumable sampling/evaluation: each row is one
   ``write`` of a full line followed by flush+fsync; on open, a torn last line left by a kill is cut
   off, so a resumed run never sees a half row and never duplicates one (callers skip keys already done).

@@ -81,6 +81,9 @@ NON_ROOT_SCRIPT = dedent("""
     for name, program in programs.items():
         result = run_program(program, timeout=1.0, wall_timeout=3.0)
         report["runs"][name] = [result.status, result.detail]
+    from bonaware.verifiers.sandbox import runner
+    servers = [p.pid for idle in runner._POOL.values() for w in idle for p, _ in w.procs]
+    report["server_owners"] = sorted({os.stat(f"/proc/{pid}/environ").st_uid for pid in servers})
     print(json.dumps(report))
 """)
 
@@ -117,6 +120,9 @@ def test_non_root_user_gets_user_namespaces_and_a_read_only_host(canary):
     assert statuses == {"pass": "passed", "fail": "failed", "fork bomb": "timeout", "canary": "error",
                         "forgery": "failed", "read-only": "passed"}, report
     assert (canary / "canary.txt").read_text() == "intact"
+    # zygote and judge run as this very uid here, and are non-dumpable: their /proc entries belong to
+    # root, so the programs (same uid) cannot ptrace them or open their memory or descriptors
+    assert report["server_owners"] == [0], report
 
 
 def other_pythons() -> list:

@@ -258,3 +258,4 @@ def test_config_is_documented_and_parses_from_the_command_line():
     assert cfg.wall_s == 3 * 1.5 + 5
     with pytest.raises(BonawareError, match="isolation"):
         parse_config(SandboxConfig, ["--isolation=docker"])
+

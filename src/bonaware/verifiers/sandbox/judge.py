@@ -415,9 +415,18 @@ def _compile(units, cache):
     return out
 
 
+def _nondumpable():
+    """PR_SET_DUMPABLE 0: no ptrace, /proc/<pid>/mem or /proc/<pid>/fd access by other processes of
+    the same uid (mode ``none`` without root runs the program as the library's own uid)."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+
+
 def main():
     spec = json.loads(sys.argv[1])
     ctl = socket.socket(fileno=spec["ctl_fd"])
+    _nondumpable()  # inherited by every judge process forked below
     for name in PRELOAD:
         try:  # noqa: SIM105 - plain stdlib
             importlib.import_module(name)
