@@ -6,7 +6,7 @@ import pytest
 
 from bonaware.errors import BonawareError
 from bonaware.tasks import get_task
-from bonaware.tasks.arith import FAMILIES, ArithTask, _canonical_key
+from bonaware.tasks.arith import FAMILIES, ArithTask, fact_key
 
 
 class ChatTokenizer:
@@ -23,7 +23,7 @@ class CharTokenizer:
 
 @pytest.fixture(scope="module")
 def task():
-    return ArithTask(n_test=None)
+    return ArithTask(n_test=None, n_val=None)
 
 
 def test_every_answer_is_the_exact_value_of_its_expression(task):
@@ -34,14 +34,25 @@ def test_every_answer_is_the_exact_value_of_its_expression(task):
         assert int(p.answer) >= 0
 
 
-def test_train_and_test_share_no_problem_even_up_to_commutativity(task):
-    train, test = task.problems("train"), task.problems("test")
-    key = lambda p: (p.meta["family"], _canonical_key(p.meta["expression"]))  # noqa: E731
-    assert not {key(p) for p in train} & {key(p) for p in test}
-    assert not {p.id for p in train} & {p.id for p in test}
-    assert not {p.prompt for p in train} & {p.prompt for p in test}
+def test_splits_share_no_arithmetic_fact_across_families_even_up_to_commutativity(task):
+    splits = {s: task.problems(s) for s in ("train", "val", "test")}
+    facts = {s: {fact_key(p.meta["expression"]) for p in ps} for s, ps in splits.items()}
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        assert not facts[a] & facts[b], (a, b)
+        assert not {p.id for p in splits[a]} & {p.id for p in splits[b]}
+        assert not {p.prompt for p in splits[a]} & {p.prompt for p in splits[b]}
     # together they are exactly the enumerated problem spaces
-    assert len(train) + len(test) == 100 + 1000 + 2304 + 8100 + 4095 + 720
+    assert sum(map(len, splits.values())) == 100 + 1000 + 2304 + 8100 + 4095 + 720
+
+
+def test_a_fact_asked_by_two_families_lands_in_one_split(task):
+    # 7+8 is asked by add1 and by word, 12+34 by add2 and word, 45-23 by sub2 and word
+    where = {p.id: s for s in ("train", "val", "test") for p in task.problems(s)}
+    for expr, families in (("7+8", ("add1", "word")), ("12+34", ("add2", "word")), ("45-23", ("sub2", "word"))):
+        assert len({where[f"arith/{f}/{expr}"] for f in families}) == 1, expr
+    commuted = {where["arith/add2/12+34"], where["arith/add2/34+12"], where["arith/word/34+12"]}
+    assert len(commuted) == 1
+    assert fact_key("4+3") == fact_key("3+4") == "3+4" and fact_key("9-2") == "9-2"
 
 
 def test_split_is_deterministic_and_depends_on_split_seed_only():
@@ -54,10 +65,20 @@ def test_split_is_deterministic_and_depends_on_split_seed_only():
     assert a[:20] == [p.id for p in ArithTask(n_test=20).problems("test")]
 
 
-def test_test_fraction_is_respected_per_family(task):
-    counts = Counter(p.meta["family"] for p in task.problems("test"))
-    assert abs(counts["add2"] / 8100 - 0.2) < 0.03
-    assert abs(counts["sub2"] / 4095 - 0.2) < 0.03
+def test_test_and_val_fractions_are_respected_per_family(task):
+    for split, share in (("test", 0.2), ("val", 0.1)):
+        counts = Counter(p.meta["family"] for p in task.problems(split))
+        assert abs(counts["add2"] / 8100 - share) < 0.03, split
+        assert abs(counts["sub2"] / 4095 - share) < 0.03, split
+
+
+def test_bad_fractions_are_refused_with_the_option_named():
+    with pytest.raises(BonawareError, match="val_fraction"):
+        ArithTask(val_fraction=-0.1)
+    with pytest.raises(BonawareError, match="test_fraction"):
+        ArithTask(test_fraction=0.6, val_fraction=0.5)
+    with pytest.raises(BonawareError, match="split must be one of train, val, test"):
+        ArithTask().problems("dev")
 
 
 def test_pools_interleave_families_so_prefixes_are_balanced():

@@ -1,5 +1,6 @@
 """Local-file tasks (gsm8k, math, mbpp, champ): schema parsing, splits, and errors naming file:line."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -49,11 +50,27 @@ def test_train_path_gives_an_explicit_train_split():
 
 def test_test_fraction_partitions_by_hash_without_overlap():
     t = get_task("math", path=str(FIX / "math.jsonl"), test_fraction=0.5, split_seed=3)
-    train, test = {p.id for p in t.problems("train")}, {p.id for p in t.problems("test")}
-    assert not train & test and len(train | test) == 4
+    train, val, test = ({p.id for p in t.problems(s)} for s in ("train", "val", "test"))
+    assert not train & test and not val & test and not train & val and len(train | val | test) == 4
     again = get_task("math", path=str(FIX / "math.jsonl"), test_fraction=0.5, split_seed=3)
     assert {p.id for p in again.problems("test")} == test
     assert len(get_task("math", path=str(FIX / "math.jsonl"), test_fraction=0.0).problems("test")) == 0
+
+
+def test_val_is_a_hashed_share_of_the_train_file_and_never_touches_test(tmp_path):
+    from bonaware.tasks.splits import val_or_train
+
+    rows = [{"question": f"What is {i} + 1?", "answer": f"#### {i + 1}"} for i in range(200)]
+    for name in ("train.jsonl", "test.jsonl"):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    t = get_task("gsm8k", path=str(tmp_path / "test.jsonl"), train_path=str(tmp_path / "train.jsonl"))
+    train, val, test = (t.problems(s) for s in ("train", "val", "test"))
+    assert len(test) == 200 and len(train) + len(val) == 200 and 5 < len(val) < 40  # default share 0.1
+    assert all(val_or_train(p.id, 0.1) == "val" for p in val)
+    assert not {p.id for p in val} & {p.id for p in train}
+    none = get_task("gsm8k", path=str(tmp_path / "test.jsonl"), train_path=str(tmp_path / "train.jsonl"),
+                    val_fraction=0.0)
+    assert len(none.problems("val")) == 0 and len(none.problems("train")) == 200
 
 
 @pytest.mark.parametrize(("name", "fixture", "message"), [
@@ -137,6 +154,7 @@ def test_mbpp_uses_the_standard_task_id_split_and_paper_prompt():
     t = get_task("mbpp", path=str(FIX / "mbpp.jsonl"))
     assert [p.id for p in t.problems("test")] == ["mbpp/11", "mbpp/12"]
     assert [p.id for p in t.problems("train")] == ["mbpp/3", "mbpp/602"]
+    assert [p.id for p in t.problems("val")] == ["mbpp/555"]  # MBPP's own validation ids 511–600
     p = t.problems("test")[0]
     assert p.prompt.startswith("Write a function to reverse the words of a sentence.\n"
                                "Your code should pass these tests:\n\nassert reverse_words")

@@ -37,9 +37,11 @@ def test_all_164_bundled_problems_are_the_test_split(task):
 
 def test_test_fraction_makes_a_disjoint_train_split():
     t = get_task("humaneval", test_fraction=0.5)
-    train, test = t.problems("train"), t.problems("test")
-    assert len(train) + len(test) == 164 and not {p.id for p in train} & {p.id for p in test}
-    assert 50 < len(test) < 114
+    train, val, test = (t.problems(s) for s in ("train", "val", "test"))
+    ids = [{p.id for p in x} for x in (train, val, test)]
+    assert len(train) + len(val) + len(test) == 164 and len(set().union(*ids)) == 164
+    assert 50 < len(test) < 114 and 5 < len(val) < 35
+    assert len(get_task("humaneval").problems("val")) == 0  # the default: all 164 are test
 
 
 def test_programs_pass_with_the_canonical_solution_and_fail_otherwise(task):

@@ -96,7 +96,7 @@ def test_human_eval_task_ids_and_integer_mbpp_ids_resolve():
 def test_tasks_command_lists_counts_and_what_file_tasks_need(capsys):
     assert main(["tasks"]) == 0
     out = capsys.readouterr().out
-    assert "humaneval  code  code           0     164" in out
+    assert "humaneval  code  code           0       0     164" in out
     assert "gsm8k" in out and "path= is required" in out
     assert main(["tasks", "gsm8k", "--task-arg", f"path={FIX / 'gsm8k.jsonl'}"]) == 0
-    assert "gsm8k      math  math           0       4" in capsys.readouterr().out
+    assert "gsm8k      math  math           0       0       4" in capsys.readouterr().out

@@ -49,7 +49,7 @@ class SampleConfig:
     model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
     task: str = option("arith", "task name (see 'bonaware tasks')")
     task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
-    split: Literal["train", "test"] = option("test", "which split of the task to sample")
+    split: Literal["train", "val", "test"] = option("test", "which split of the task to sample (train, val or test)")
     num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
     n: int = option(16, "completions per prompt")
     temperature: float = option(1.0, "sampling temperature (0 = greedy)")

@@ -22,7 +22,8 @@ class EvalConfig:
                             "(e.g. runs/x/final from bonaware train)")
     task: str = option("arith", "task name; any checkpoint on any task is the cross-domain check")
     task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
-    split: Literal["train", "test"] = option("test", "which split of the task to evaluate on")
+    split: Literal["train", "val", "test"] = option("test", "which split of the task to evaluate on: val for every "
+                                                    "tuning decision (lr, steps, T, N), test only for final numbers")
     num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
     n: int = option(64, "samples per prompt and temperature; every metric is reported for every k <= n")
     temperatures: list[float] = option([0.3, 0.7, 1.0, 1.3], "sampling temperatures (comma-separated)")

@@ -35,6 +35,7 @@ from trl import GRPOTrainer
 from bonaware.errors import BonawareError
 from bonaware.objectives import GroupBatch, Weights, get_objective, objective_info
 from bonaware.tasks.base import Problem, Task, get_task
+from bonaware.tasks.splits import SPLITS
 
 # GroupBatch fields an objective may need that TRL's reward functions can provide
 _SUPPORTED_NEEDS = {"scores"}
@@ -149,7 +150,7 @@ def verifier_reward_fn(task: Task | str, verifier_spec: str = "oracle", output: 
     at ``reward_index``); ``output="score"`` returns the verifier score r (use it at ``score_index``).
     ``verifier_spec`` is bonaware's ``NAME[:key=value...]`` (``oracle``, ``math``, ``noisy:target_auc=0.8``).
     The dataset needs a ``problem_id`` column (see :func:`problems_dataset`); problems are looked up
-    in ``problems`` or in the task's train and test splits.
+    in ``problems`` or in any of the task's splits.
     """
     from bonaware.verifiers import verifier_from_spec
 
@@ -157,7 +158,7 @@ def verifier_reward_fn(task: Task | str, verifier_spec: str = "oracle", output: 
         raise BonawareError(f"verifier_reward_fn(output={output!r}): expected 'correct' or 'score'")
     task = get_task(task) if isinstance(task, str) else task
     verifier = verifier_from_spec(verifier_spec, task)
-    pool = list(problems) if problems is not None else task.problems("train") + task.problems("test")
+    pool = list(problems) if problems is not None else [p for s in SPLITS for p in task.problems(s)]
     by_id = {p.id: p for p in pool}
 
     def reward(prompts, completions, completion_ids=None, **kwargs) -> list[float]:

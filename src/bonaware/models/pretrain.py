@@ -76,12 +76,11 @@ def noisy_label(task: Any, problem: Problem, noise: float, rng: random.Random) -
     return text
 
 
-def _fact(problem: Problem) -> tuple:
-    """Problems that state the same fact (``3+4`` and ``4+3``) share this key."""
-    operands = problem.meta["operands"]
-    if problem.meta["op"] == "+":
-        operands = sorted(operands)
-    return problem.meta["family"], problem.meta["op"], tuple(operands)
+def _fact(problem: Problem) -> str:
+    """Problems that state the same fact (``3+4`` and ``4+3``, in any family) share this key."""
+    from bonaware.tasks.arith import fact_key
+
+    return fact_key(problem.meta["expression"])
 
 
 def split_validation(problems: list[Problem], n_val: int) -> tuple[list[Problem], list[Problem]]:
@@ -256,8 +255,9 @@ def one_digit_off(answer: str, truth: str) -> bool:
 
 def evaluate_pass_at_k(model: Any, tokenizer: Any, cfg: Any, n_problems: int = 500, n_samples: int = 16,
                        temperature: float = 1.0, ks: tuple[int, ...] = (1, 4, 16), seed: int = 0,
-                       progress: bool = True) -> dict[str, Any]:
-    """pass@k of ``model`` on the arith TEST split by sampling, overall and per family.
+                       progress: bool = True, split: str = "val") -> dict[str, Any]:
+    """pass@k of ``model`` on an arith split (default ``val``: where the recipe is tuned; ``test`` only
+    for final numbers) by sampling, overall and per family.
 
     ``n_samples`` completions per problem at ``temperature`` (pure sampling, at most 6 new tokens:
     enough for any answer and its newline), scored with the task's exact answer check. Also the
@@ -267,8 +267,8 @@ def evaluate_pass_at_k(model: Any, tokenizer: Any, cfg: Any, n_problems: int = 5
     import torch
     from tqdm.auto import tqdm
 
-    task = get_task("arith", families=cfg.families, style="plain", n_test=n_problems)
-    problems = task.problems("test")
+    task = get_task("arith", families=cfg.families, style="plain", n_test=n_problems, n_val=n_problems)
+    problems = task.problems(split)
     gen = torch.Generator().manual_seed(seed)
     counts: list[tuple[int, int, int]] = []  # per problem: correct, wrong but close, malformed
     per_batch = max(1, 512 // n_samples)
@@ -297,5 +297,5 @@ def evaluate_pass_at_k(model: Any, tokenizer: Any, cfg: Any, n_problems: int = 5
         out["malformed_share"] = round(sum(r[2] for r in rows) / (len(rows) * n_samples), 4)
         return out
 
-    return {"temperature": temperature, "samples": n_samples, "all": summary(counts),
+    return {"split": split, "temperature": temperature, "samples": n_samples, "all": summary(counts),
             "families": {f: summary(rows) for f, rows in sorted(by_family.items())}}

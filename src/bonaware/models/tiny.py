@@ -32,9 +32,10 @@ from bonaware.errors import BonawareError
 from bonaware.models.cache import cache_root, is_complete, write_entry
 
 NAME = "tiny"
-DESCRIPTION = "0.27M-param char-level Llama pre-trained by bonaware on arith to test pass@1 ~0.2"
-#: bump when the recipe changes in a way the config does not capture (invalidates cached builds)
-VERSION = 1
+DESCRIPTION = "0.27M-param char-level Llama pre-trained by bonaware on arith to validation pass@1 ~0.2"
+#: bump when the recipe changes in a way the config does not capture (invalidates cached builds).
+#: 2: arith splits by fact across families with a val split (the train data changed)
+VERSION = 2
 
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>", "<unk>")
 #: arith families the default build learns (all but ``word``)
@@ -145,7 +146,8 @@ def build(cfg: TinyConfig | None = None, progress: bool = True, evaluate: bool =
     """The cached folder of the ``tiny`` model for ``cfg``, pre-training it on first use.
 
     With ``evaluate`` the fresh model's pass@k (k = 1, 4, 16 where k <= ``eval_samples``) on
-    ``eval_problems`` arith test problems, sampled at T = 1, is measured and stored under ``"eval"``
+    ``eval_problems`` arith **val** problems (the recipe is tuned there, never on test), sampled at
+    T = 1, is measured and stored under ``"eval"``
     in the entry's ``bonaware.json`` (it does not change the weights or the cache key).
     """
     from bonaware.models import pretrain

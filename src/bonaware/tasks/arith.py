@@ -17,10 +17,15 @@ family     problem                                     level  size
 ``mul21``  2-digit × 1-digit (10–99 × 2–9)             4      720
 =========  ==========================================  =====  ========
 
-Splits: every family's problem space is enumerated and each problem goes to ``test`` when a hash of
-its *canonical key* (operands sorted for sums, so ``3+4`` and ``4+3`` land together) and
-``split_seed`` falls below ``test_fraction``. Train and test therefore never share a problem, not
-even up to commutativity, and the partition does not depend on ``n_train``/``n_test``.
+Splits (``train`` / ``val`` / ``test``, disjoint *by arithmetic fact*): every family's problem space is
+enumerated and each problem's split is decided by a hash of its **fact** (:func:`fact_key`: the
+expression with the operands of a sum sorted, so ``3+4`` and ``4+3`` land together) and
+``split_seed`` — *not* of its family. The same fact asked in two families (``23+45`` as ``add2`` and as a
+``word`` story, ``7+8`` as ``add1`` and as ``word``) therefore always lands in the same split: no
+val or test problem shares its fact with a train problem of any family, not even up to
+commutativity. A ``test_fraction`` share of facts is test, the next ``val_fraction`` share val, the
+rest train (:func:`bonaware.tasks.splits.split_of_unit`); the partition does not depend on
+``n_train``/``n_val``/``n_test``.
 
 Formats (``style``):
 
@@ -44,7 +49,7 @@ from typing import Any, Literal
 from bonaware.errors import BonawareError
 from bonaware.tasks.answers import NUMBER_RULES, bare_first_line, extract_number, normalize_number
 from bonaware.tasks.base import Problem, Task, register_task
-from bonaware.tasks.splits import check_split, seeded_subset, unit_hash
+from bonaware.tasks.splits import Split, check_fractions, check_split, seeded_subset, split_of_unit, unit_hash
 
 Style = Literal["auto", "chat", "plain"]
 
@@ -102,8 +107,9 @@ def _expressions(family: str) -> frozenset[str]:
     return frozenset(e for e, _ in _space(family))
 
 
-def _canonical_key(expr: str) -> str:
-    """Problems that are the same fact (``3+4`` and ``4+3``) share a key and so a split."""
+def fact_key(expr: str) -> str:
+    """The arithmetic fact an expression states, whatever the family asking it: the operands of a sum
+    sorted (``"4+3"`` → ``"3+4"``); problems with the same fact share a split."""
     if "+" in expr:
         return "+".join(sorted(expr.split("+"), key=int))
     return expr
@@ -115,9 +121,11 @@ class ArithTask(Task):
     Args:
         families: family names (a list or a comma-separated string) or ``"all"``.
         n_train: size of the train pool (None: every train problem); families are interleaved.
+        n_val: size of the val pool (None: every val problem).
         n_test: size of the test pool (None: every test problem).
-        test_fraction: share of each family's problem space held out for test.
-        split_seed: seed of the train/test partition and of the pool order.
+        test_fraction: share of the facts held out for test.
+        val_fraction: share of the facts held out for validation (tuning).
+        split_seed: seed of the train/val/test partition and of the pool order.
         style: ``"chat"``, ``"plain"`` or ``"auto"`` (see the module docstring).
     """
 
@@ -129,46 +137,49 @@ class ArithTask(Task):
 
     def __init__(self, families: list[str] | str = "all", n_train: int | None = None,
                  n_test: int | None = 500, test_fraction: float = 0.2, split_seed: int = 0,
-                 style: Style = "auto"):
+                 style: Style = "auto", n_val: int | None = 500, val_fraction: float = 0.1):
         if isinstance(families, str):
             families = list(FAMILIES) if families == "all" else [f for f in families.split(",") if f]
         unknown = [f for f in families if f not in FAMILIES]
         if unknown or not families:
             raise BonawareError(f"arith: families: unknown {unknown or 'empty list'}; "
                                 f"available: {', '.join(FAMILIES)} or 'all'")
-        if not 0.0 < test_fraction < 1.0:
-            raise BonawareError(f"arith: test_fraction must be in (0, 1), got {test_fraction}")
-        for key, value in (("n_train", n_train), ("n_test", n_test)):
+        check_fractions(test_fraction, val_fraction, "arith")
+        if test_fraction <= 0.0 or test_fraction + val_fraction >= 1.0:
+            raise BonawareError(f"arith: need test_fraction > 0 and test_fraction + val_fraction < 1 (facts left "
+                                f"for training), got {test_fraction} + {val_fraction}")
+        for key, value in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
             if value is not None and value < 0:
                 raise BonawareError(f"arith: {key} must be >= 0 or None, got {value}")
         if style not in ("auto", "chat", "plain"):
             raise BonawareError(f"arith: style must be 'auto', 'chat' or 'plain', got {style!r}")
         self.families = list(dict.fromkeys(families))
-        self.n_train, self.n_test = n_train, n_test
-        self.test_fraction, self.split_seed, self.style = test_fraction, split_seed, style
+        self.n_train, self.n_val, self.n_test = n_train, n_val, n_test
+        self.test_fraction, self.val_fraction = test_fraction, val_fraction
+        self.split_seed, self.style = split_seed, style
         self._pools: dict[str, list[Problem]] = {}
 
     # ---- splits -------------------------------------------------------------------------------
-    def split_of(self, family: str, expr: str) -> Literal["train", "test"]:
-        """The split that problem ``expr`` of ``family`` belongs to."""
-        u = unit_hash("arith-split", self.split_seed, family, _canonical_key(expr))
-        return "test" if u < self.test_fraction else "train"
+    def split_of(self, expr: str) -> Split:
+        """The split of the fact ``expr`` states (the same in every family that asks it)."""
+        u = unit_hash("arith-fact", self.split_seed, fact_key(expr))
+        return split_of_unit(u, self.test_fraction, self.val_fraction)
 
     def _pool(self, split: str) -> list[Problem]:
         check_split(split, "arith")
         if split not in self._pools:
             per_family = []
             for fam in self.families:
-                items = [e for e, _ in _space(fam) if self.split_of(fam, e) == split]
+                items = [e for e, _ in _space(fam) if self.split_of(e) == split]
                 items.sort(key=lambda e, fam=fam: unit_hash("arith-order", self.split_seed, fam, e))
                 per_family.append([(fam, e) for e in items])
             # round-robin over families so any prefix of the pool is balanced
             order = [x for group in itertools.zip_longest(*per_family) for x in group if x is not None]
-            limit = self.n_train if split == "train" else self.n_test
+            limit = {"train": self.n_train, "val": self.n_val, "test": self.n_test}[split]
             self._pools[split] = [self.make_problem(f, e) for f, e in order[:limit]]
         return self._pools[split]
 
-    def problems(self, split: Literal["train", "test"] = "test", n: int | None = None,
+    def problems(self, split: Split = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
         """The ``split`` pool, or a seeded sample of ``n`` of it (in pool order)."""
         return seeded_subset(self._pool(split), n, seed, "arith")

@@ -43,9 +43,10 @@ class Task:
     #: math-verify), ``"math"`` for LaTeX answers (math-verify), ``"code"`` for programs
     answer_type: Literal["number", "math", "code"] = "math"
 
-    def problems(self, split: Literal["train", "test"] = "test", n: int | None = None,
+    def problems(self, split: Literal["train", "val", "test"] = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
-        """The problems of ``split`` (at most ``n``, a seeded choice when ``n`` is smaller)."""
+        """The problems of ``split`` — ``train``, ``val`` (tuning) or ``test`` (final numbers only),
+        disjoint by content — at most ``n``, a seeded choice when ``n`` is smaller."""
         raise NotImplementedError
 
     def format_prompt(self, problem: Problem, tokenizer: Any = None) -> str:
@@ -80,10 +81,10 @@ class Task:
         return None
 
     def get_problem(self, problem_id: str) -> Problem:
-        """The problem with id ``problem_id`` from either split (``BonawareError`` if there is none)."""
+        """The problem with id ``problem_id`` from any split (``BonawareError`` if there is none)."""
         index = getattr(self, "_id_index", None)
         if index is None:
-            index = {p.id: p for split in ("train", "test") for p in self.problems(split)}
+            index = {p.id: p for split in ("train", "val", "test") for p in self.problems(split)}
             self._id_index = index
         if problem_id not in index:
             raise BonawareError(f"task {self.name!r} has no problem with id {problem_id!r}")

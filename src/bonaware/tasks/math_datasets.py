@@ -151,8 +151,9 @@ class ChampTask(MathTask):
               "or install the champ-dataset package")
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
-                 test_fraction: float | None = None, split_seed: int = 0):
-        super().__init__(path or champ_bundled_path(), train_path, test_fraction, split_seed)
+                 test_fraction: float | None = None, split_seed: int = 0,
+                 val_fraction: float | None = None):
+        super().__init__(path or champ_bundled_path(), train_path, test_fraction, split_seed, val_fraction)
 
     def read_file(self, file: str) -> list[Row]:
         path = Path(file)

@@ -7,9 +7,9 @@ Schema (the public ``mbpp.jsonl`` / Hugging Face ``full`` config): ``task_id`` (
 Prompt (the MBPP paper's): ``"<text>\\nYour code should pass these tests:\\n\\n<asserts>"``.
 Ids: ``"mbpp/<task_id>"``.
 
-Splits: by default the paper's task-id ranges — ``test`` = 11–510; ``train`` = the rest
-(1–10 few-shot prompts, 511–600 validation, 601–974 train). ``train_path`` / ``test_fraction``
-override that as for every file task.
+Splits: by default the paper's task-id ranges — ``test`` = 11–510, ``val`` = 511–600 (MBPP's own
+validation ids), ``train`` = the rest (1–10 few-shot prompts, 601–974). ``train_path`` /
+``test_fraction`` override that as for every file task (then ``val_fraction`` applies, default 0).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bonaware.tasks.files import FileTask, get_field
 from bonaware.tasks.splits import Split
 
 MBPP_TEST_IDS = range(11, 511)
+MBPP_VAL_IDS = range(511, 601)
 
 
 class MbppTask(CodeTask, FileTask):
@@ -30,11 +31,14 @@ class MbppTask(CodeTask, FileTask):
     ``challenge_tests``: also run ``challenge_test_list`` when judging."""
 
     name = "mbpp"
+    #: MBPP ships its own validation ids (511–600): no extra share of train is held out by default
+    default_val_fraction = 0.0
     schema = "fields task_id, text, code, test_list, test_setup_code, challenge_test_list"
 
     def __init__(self, path: str | None = None, train_path: str | None = None,
-                 test_fraction: float | None = None, split_seed: int = 0, challenge_tests: bool = False):
-        super().__init__(path, train_path, test_fraction, split_seed)
+                 test_fraction: float | None = None, split_seed: int = 0, challenge_tests: bool = False,
+                 val_fraction: float | None = None):
+        super().__init__(path, train_path, test_fraction, split_seed, val_fraction)
         self.challenge_tests = challenge_tests
 
     def parse_row(self, row: dict, where: str, index: int, role: str) -> Problem:
@@ -53,7 +57,11 @@ class MbppTask(CodeTask, FileTask):
                              "canonical_solution": code})
 
     def default_split(self, problem: Problem) -> Split:
-        return "test" if problem.meta["task_id"] in MBPP_TEST_IDS else "train"
+        """MBPP's own split: test 11–510, validation 511–600, train the rest (1–10 and 601–974)."""
+        task_id = problem.meta["task_id"]
+        if task_id in MBPP_TEST_IDS:
+            return "test"
+        return "val" if task_id in MBPP_VAL_IDS else "train"
 
     def instruction(self, problem: Problem) -> str:
         return f"{problem.prompt}\n\nReply with the Python code in a ```python code block."
