@@ -357,6 +357,13 @@ class _Worker:
             wire.send(self.zygote, json.dumps(program_job).encode(),
                       [channel_program.fileno(), report_theirs.fileno()] + [w for _, w in capture])
             wire.send(self.judge, json.dumps(judge_job).encode(), [channel_judge.fileno(), verdict_w])
+        except OSError as exc:  # a server died (e.g. the OOM killer): a fresh worker can retry
+            self.healthy = False
+            for fd in [verdict_r] + [r for r, _ in capture]:
+                os.close(fd)
+            report.close()
+            return SandboxResult("sandbox_error", f"a sandbox server is gone ({exc})", isolation=self.mode,
+                                 run_id=run_id, wall_s=time.monotonic() - started)
         finally:
             for item in local:  # the servers hold their own copies now
                 item.close() if isinstance(item, socket.socket) else os.close(item)
@@ -470,11 +477,15 @@ _MAX_IDLE = 16
 
 def _checkout(python: str, mode: str, uid: int, gid: int) -> _Worker:
     key = (python, mode, uid, gid)
-    with _POOL_LOCK:
-        idle = _POOL.get(key)
-        if idle:
-            return idle.pop()
-    return _Worker(python, mode, uid, gid)
+    while True:
+        with _POOL_LOCK:
+            idle = _POOL.get(key)
+            worker = idle.pop() if idle else None
+        if worker is None:
+            return _Worker(python, mode, uid, gid)
+        if all(proc.poll() is None for proc, _ in worker.procs):
+            return worker
+        worker.close()  # a server died while idle (e.g. the OOM killer)
 
 
 def _checkin(worker: _Worker) -> None:
