@@ -114,8 +114,9 @@ class CodeVerifier(Verifier):
         progress: show a tqdm bar while scoring.
         sandbox_options: any other :class:`SandboxConfig` field, e.g. ``isolation="userns"``.
 
-    Building one runs a self-test (a passing and a failing program, once per configuration and
-    process) so that a broken sandbox fails loudly instead of scoring everything 0.
+    Building one runs a self-test (a passing program, a failing one, and one returning an object
+    equal to everything; once per configuration and process) so that a broken sandbox fails loudly
+    instead of scoring everything 0 — or 1.
     """
 
     name = "code"
@@ -144,9 +145,12 @@ class CodeVerifier(Verifier):
             return
         good = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 4", entry_point="f")
         bad = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 5", entry_point="f")
-        if not (good.passed and bad.status == "failed"):
+        forged = run_program("class E:\n    def __eq__(self, other):\n        return True\ndef f(x):\n    return E()",
+                             self.config, tests="assert f(2) == 5", entry_point="f")
+        if not (good.passed and bad.status == "failed" and forged.status == "error"):
             raise BonawareError(f"code sandbox self-test failed: a passing program -> {good.status} "
-                                f"{good.detail}; a failing program -> {bad.status} {bad.detail}")
+                                f"{good.detail}; a failing program -> {bad.status} {bad.detail}; an always-equal "
+                                f"return value -> {forged.status} {forged.detail}")
         _SELF_TESTED.add(key)
 
     def results(self, problems: Sequence[Problem],
