@@ -81,8 +81,8 @@ NON_ROOT_SCRIPT = dedent("""
     for name, program in programs.items():
         result = run_program(program, timeout=1.0, wall_timeout=3.0)
         report["runs"][name] = [result.status, result.detail]
-    from bonaware.verifiers.sandbox import runner
-    servers = [p.pid for idle in runner._POOL.values() for w in idle for p, _ in w.procs]
+    from bonaware.verifiers.sandbox import workers
+    servers = [p.pid for idle in workers._POOL.values() for w in idle for p, _ in w.procs]
     report["server_owners"] = sorted({os.stat(f"/proc/{pid}/environ").st_uid for pid in servers})
     print(json.dumps(report))
 """)

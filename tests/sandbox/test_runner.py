@@ -262,20 +262,20 @@ def test_config_is_documented_and_parses_from_the_command_line():
 
 
 def test_a_dead_server_is_a_sandbox_error_and_never_reused(cfg):
-    from bonaware.verifiers.sandbox import runner
+    from bonaware.verifiers.sandbox import runner, workers
 
     assert run_checked("x = 1", cfg).passed
-    for idle in list(runner._POOL.values()):
+    for idle in list(workers._POOL.values()):
         for worker in idle:  # idle workers whose zygote died are skipped
             worker.procs[0][0].kill()
             worker.procs[0][0].wait()
     assert run_checked("x = 1", cfg, tests="assert x == 1").passed
     python, mode = sys.executable, isolation_mode()
-    worker = runner._checkout(python, mode, *runner._ids(cfg))
+    worker = workers._checkout(python, mode, *runner._ids(cfg))
     worker.procs[0][0].kill()  # dies between check-out and use
     worker.procs[0][0].wait()
-    job = runner._Job(["x = 1"], ["assert x == 1"], [], None)
+    job = workers._Job(["x = 1"], ["assert x == 1"], [], None)
     result = worker.run(job, cfg)
     assert result.status == "sandbox_error" and "gone" in result.detail
-    runner._checkin(worker)
+    workers._checkin(worker)
     assert worker.procs == []  # closed, not put back

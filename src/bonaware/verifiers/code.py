@@ -35,7 +35,7 @@ from bonaware.errors import BonawareError
 from bonaware.tasks.base import Problem, Task
 from bonaware.verifiers.base import Verdict, Verifier, register_verifier
 from bonaware.verifiers.sandbox import SandboxConfig, SandboxResult, run_program
-from bonaware.verifiers.sandbox.runner import MAX_SECONDS
+from bonaware.verifiers.sandbox.config import MAX_SECONDS
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _SELF_TESTED: set[tuple] = set()

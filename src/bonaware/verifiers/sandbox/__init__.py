@@ -1,8 +1,8 @@
 """The code sandbox: run untrusted Python programs with kernel isolation, judged by a separate process.
 
 ``run_program(program, tests=..., timeout=...) -> SandboxResult``; the guarantees and their limits
-are in docs/security.md. ``runner.py`` is the library side (config, warm workers, results),
-``zygote.py`` the privileged fork server (namespaces, mounts, uid and capability drop, rlimits, CPU
+are in docs/security.md. ``runner.py`` and ``config.py`` are the entry points, ``workers.py`` the
+library side of the warm workers, ``zygote.py`` the privileged fork server (namespaces, mounts, uid and capability drop, rlimits, CPU
 budget), ``candidate.py`` the untrusted side inside the sandbox, ``judge.py`` the trusted test runner
 and ``wire.py`` the data-only format between them.
 """
