@@ -358,8 +358,8 @@ class Session:
             self.fail("timeout", f"CPU limit of {limit:g} s (tests)")
 
         signal.signal(signal.SIGPROF, on_limit)
-        used = time.process_time()
-        signal.setitimer(signal.ITIMER_PROF, limit + used, 0.05)  # keeps firing if the tests swallow it
+        signal.setitimer(signal.ITIMER_PROF, limit, 0.05)  # counts this process's CPU from now; keeps
+        # firing every 0.05 s of CPU if the tests swallow the first one
 
 
 def _text(exc):
