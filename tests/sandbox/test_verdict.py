@@ -255,12 +255,10 @@ PROBES = {
 @pytest.fixture
 def host_untouched(canary):
     """The probes try to write a marker to the host's /tmp and $HOME and to a world-writable canary."""
-    before = sorted(os.listdir("/tmp"))
     yield canary
     assert (canary / "canary.txt").read_text() == "intact"
     for place in (Path("/tmp") / MARKER, Path.home() / MARKER):
         assert not place.exists(), f"a probe wrote {place} on the host"
-    assert not any(MARKER in name for name in os.listdir("/tmp")) and len(before) >= 0
 
 
 def judge(cfg, program, **overrides):
