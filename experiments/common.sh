@@ -41,7 +41,11 @@ report() {  # report OUT RUN_DIR... [bonaware report options...]
   local out=$1; shift
   if [ -f "$out/report.md" ] && [ -z "${FORCE_REPORT:-}" ]; then
     local stale=0 a
-    for a in "$@"; do [ -f "$a/samples.jsonl" ] && [ "$a/samples.jsonl" -nt "$out/report.md" ] && stale=1; done
+    for a in "$@"; do  # a run folder, or a group folder of seed runs (seed0/, seed1/, ...)
+      for f in "$a/samples.jsonl" "$a"/seed*/samples.jsonl; do
+        [ -f "$f" ] && [ "$f" -nt "$out/report.md" ] && stale=1
+      done
+    done
     if [ $stale = 0 ]; then echo "[cached] $out/report.md"; return; fi
   fi
   "$BONAWARE" report --out "$out" "$@"
@@ -54,4 +58,37 @@ write_to() {  # write_to FILE COMMAND...: COMMAND's output into FILE, atomically
 
 finish() {  # print the experiment's wall time (recorded in docs/results.md)
   echo "wall time: $(( $(date +%s) - EXP_START )) s"
+}
+
+# ---- training seeds (docs/statistics.md): every arm is trained with each of $SEEDS --------------------
+SEEDS="${SEEDS:-0 1 2}"
+# BoN-aware methods (MethodSpec.bon_aware); lr_for gives them BoN-RLB(P)'s lr and the others GRPO's
+BON_AWARE="bon_sft bon_rl_v bon_rl_s bon_rlb bon_rlb_p pass_at_k bon_at_k"
+
+lr_for() {  # lr_for METHOD: the learning rate experiment 00 chose on val for the method's family
+  local m=$1 ref=grpo
+  [[ " $BON_AWARE " == *" $m "* ]] && ref=bon_rlb_p
+  [ -f "$RESULTS/00_tune/chosen_lr.txt" ] || { echo "error: run experiments/00_tune/run.sh first" >&2; exit 2; }
+  awk -v m="$ref" '$1 == m {print $2}' "$RESULTS/00_tune/chosen_lr.txt"
+}
+
+sizes_for() {  # sizes_for METHOD [N']: the same completions per step for every method (16 prompts x N')
+  local m=$1 np=${2:-8}
+  case $m in
+    rl_s|rl_v|rl) echo "--n_prime 1 --batch_prompts $((16 * np))" ;;  # N'=1: N' times more prompts
+    sft) echo "--n_prime 1 --batch_prompts 16" ;;                     # expert data only
+    *) echo "--n_prime $np --batch_prompts 16" ;;
+  esac
+}
+
+train_seeds() {  # train_seeds OUT [bonaware train options...]: one run per seed in OUT/seed<s>
+  local out=$1; shift
+  local s
+  for s in $SEEDS; do train "$out/seed$s" "$@" --seed "$s"; done
+}
+
+evaluate_seeds() {  # evaluate_seeds OUT TRAIN_OUT [bonaware eval options...]: OUT/seed<s> from TRAIN_OUT/seed<s>
+  local out=$1 tout=$2; shift 2
+  local s
+  for s in $SEEDS; do evaluate "$out/seed$s" --model "$tout/seed$s/final" "$@"; done
 }
