@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from bonaware.errors import BonawareError
-from bonaware.io import JsonlAppender, iter_jsonl
+from bonaware.io import JsonlAppender, iter_jsonl_numbered
 
 FIELDS = ("problem_id", "temperature", "completions", "correct", "scores", "answers", "n_tokens", "prompt_tokens")
 SAMPLES_FILE = "samples.jsonl"
@@ -232,18 +232,11 @@ def load_samples(path: str | os.PathLike, meta: dict | None = None) -> SampleSet
         path = path / SAMPLES_FILE
     if not path.is_file():
         raise BonawareError(f"no samples file {str(path)!r} (is this a 'bonaware eval' run folder?)")
-    rows = ((row, f"{path}:{i}") for i, row in _numbered(path))
+    rows = ((row, f"{path}:{i}") for i, row in iter_jsonl_numbered(path))
     sample_set = group_rows(rows, path, meta)
     if not sample_set.by_temperature:
         raise BonawareError(f"{path}: the samples file is empty")
     return sample_set
-
-
-def _numbered(path: Path):
-    # iter_jsonl skips blank lines, so recover line numbers for error messages by counting here
-    with open(path, encoding="utf-8") as fh:
-        numbers = [i for i, line in enumerate(fh, start=1) if line.strip()]
-    yield from zip(numbers, iter_jsonl(path), strict=True)
 
 
 class SamplesWriter:

@@ -29,7 +29,7 @@ from tqdm.auto import trange
 from bonaware.config import parse_kv
 from bonaware.errors import BonawareError
 from bonaware.io import _ensure_writable_dir, write_json_atomic
-from bonaware.objectives import GroupBatch, get_objective, objective_info
+from bonaware.objectives import GroupBatch, check_params, get_objective, objective_info
 from bonaware.training import distributed
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig
@@ -75,6 +75,10 @@ class Trainer:
         if unknown := sorted(set(self.obj_params) - set(accepted)):
             raise BonawareError(f"--objective_args: objective {self.spec.objective!r} has no parameter(s) "
                                 f"{', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}")
+        try:  # values too (a NaN scale), before any output is written
+            check_params(self.spec.objective, cfg.n_prime, **self.obj_params)
+        except BonawareError as exc:
+            raise BonawareError(f"--method={cfg.method} / --objective_args: {exc}") from None
         self.out = Path(cfg.out)
         self.accel = distributed.make_accelerator(cfg.device)  # one process: a no-op wrapper
         self.device = self.accel.device
