@@ -20,6 +20,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bonaware.errors import BonawareError
+from bonaware.evaluation.compact import COMPACT_FILE, write_compact
+from bonaware.evaluation.compute import training_compute
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
 from bonaware.io import write_json_atomic
@@ -116,7 +118,8 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     ``verifiers``: spec strings (``"noisy:target_auc=0.85"``, ``"oracle"``, …) or ``{label:
     Verifier}``; their scores r go to ``scores[label]``. The environment reward R (``correct``) comes
     from the ``oracle`` verifier, i.e. the task's checker. Cached and resumable in ``out_dir``
-    (``samples.jsonl``); writes ``run.json``, ``metrics.json`` and ``summary.md``.
+    (``samples.jsonl``); writes ``run.json``, ``metrics.json``, ``summary.md`` and the compact
+    ``samples.npz.xz`` (:mod:`bonaware.evaluation.compact`).
     """
     from bonaware.sampling import SamplingParams, get_sampler
     from bonaware.verifiers import get_verifier, verifier_from_spec
@@ -166,9 +169,13 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     finally:
         for judge in [oracle, *owned]:
             judge.close()
-    samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
+    saved = load_samples(out_dir / SAMPLES_FILE, meta=run_meta)
+    samples = restrict(saved, [p.id for p in problems], temperatures)
     metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
                             level=level, n_boot=n_boot, seed=seed, progress=progress)
+    # the compact copy of everything saved, for committing (samples.jsonl stays local)
+    train = training_compute(run_meta["train_dir"], num_params) if run_meta.get("train_dir") else None
+    write_compact(saved, out_dir / COMPACT_FILE, diversity_seeds={0, int(seed)}, training=train)
     return EvalResult(out_dir, samples, metrics)
 
 
