@@ -5,16 +5,17 @@
 # Evaluation: Bo-N (same verifier) and pass@N for N = 1..32 on 128 held-out prompts.
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/01_bon_sft
-evaluate "$OUT/eval/base" --config experiments/tiny_eval.yaml --name base
-runs=("$OUT/eval/base")
+DATA=$RESULTS/01_bon_sft/data   # eval runs; their samples.npz.xz is committed (experiments/README.md, Data)
+evaluate "$DATA/base" --config experiments/tiny_eval.yaml --name base
+runs=("$DATA/base")
 train "$OUT/train/sft" --config experiments/tiny_train.yaml --method sft --n_prime 1
-evaluate "$OUT/eval/sft" --config experiments/tiny_eval.yaml --model "$OUT/train/sft/final" --name sft
-runs+=("$OUT/eval/sft")
+evaluate "$DATA/sft" --config experiments/tiny_eval.yaml --model "$OUT/train/sft/final" --name sft
+runs+=("$DATA/sft")
 for np in 2 4 8; do
   train "$OUT/train/bon_sft_$np" --config experiments/tiny_train.yaml --method bon_sft --n_prime $np
-  evaluate "$OUT/eval/bon_sft_$np" --config experiments/tiny_eval.yaml --model "$OUT/train/bon_sft_$np/final" \
+  evaluate "$DATA/bon_sft_$np" --config experiments/tiny_eval.yaml --model "$OUT/train/bon_sft_$np/final" \
     --name "bon_sft N'=$np"
-  runs+=("$OUT/eval/bon_sft_$np")
+  runs+=("$DATA/bon_sft_$np")
 done
 report "$RESULTS/01_bon_sft" "${runs[@]}" --verifier "noisy:target_auc=0.85"
 # the question is BoN-SFT vs SFT: the same runs with SFT as the paired baseline

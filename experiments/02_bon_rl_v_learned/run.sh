@@ -7,25 +7,26 @@
 # 3. Bo-N ranked by the learned verifier (and pass@N from the true checker) on 128 held-out prompts.
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/02_bon_rl_v_learned
+DATA=$RESULTS/02_bon_rl_v_learned/data   # eval runs; their samples.npz.xz is committed (experiments/README.md, Data)
 evaluate "$OUT/verifier_data" --config experiments/tiny_eval.yaml --split train --num_prompts 400 --n 16 \
   --verifier oracle --name verifier_data --n_boot 200
 if [ ! -f "$OUT/verifier/verifier.json" ]; then
   "$BONAWARE" train-verifier --samples "$OUT/verifier_data" --model tiny --out "$OUT/verifier" --seed 0
 fi
 V="learned:path=$OUT/verifier"
-evaluate "$OUT/eval/base" --config experiments/tiny_eval.yaml --verifier "$V,oracle" --name base
-runs=("$OUT/eval/base")
+evaluate "$DATA/base" --config experiments/tiny_eval.yaml --verifier "$V,oracle" --name base
+runs=("$DATA/base")
 train "$OUT/train/rl_v" --config experiments/tiny_train.yaml --method rl_v --n_prime 1 --batch_prompts 128 \
   --verifier "$V"
-evaluate "$OUT/eval/rl_v" --config experiments/tiny_eval.yaml --verifier "$V,oracle" \
+evaluate "$DATA/rl_v" --config experiments/tiny_eval.yaml --verifier "$V,oracle" \
   --model "$OUT/train/rl_v/final" --name "rl_v N'=1"
-runs+=("$OUT/eval/rl_v")
+runs+=("$DATA/rl_v")
 for np in 4 8 16; do
   train "$OUT/train/bon_rl_v_$np" --config experiments/tiny_train.yaml --method bon_rl_v --n_prime $np \
     --verifier "$V"
-  evaluate "$OUT/eval/bon_rl_v_$np" --config experiments/tiny_eval.yaml --verifier "$V,oracle" \
+  evaluate "$DATA/bon_rl_v_$np" --config experiments/tiny_eval.yaml --verifier "$V,oracle" \
     --model "$OUT/train/bon_rl_v_$np/final" --name "bon_rl_v N'=$np"
-  runs+=("$OUT/eval/bon_rl_v_$np")
+  runs+=("$DATA/bon_rl_v_$np")
 done
 report "$RESULTS/02_bon_rl_v_learned" "${runs[@]}" --verifier "$V"
 finish

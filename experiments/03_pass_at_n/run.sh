@@ -6,14 +6,15 @@
 # Experiments 7 and 8 reuse these models.
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/03_pass_at_n
+DATA=$RESULTS/03_pass_at_n/data   # eval runs; their samples.npz.xz is committed (experiments/README.md, Data)
 EVAL=(--config experiments/tiny_eval.yaml --n 64)
-evaluate "$OUT/eval/base" "${EVAL[@]}" --name base
-runs=("$OUT/eval/base")
+evaluate "$DATA/base" "${EVAL[@]}" --name base
+runs=("$DATA/base")
 for m in rl_s grpo bon_rl_s bon_rlb bon_rlb_p star pass_at_k; do
   if [ "$m" = rl_s ]; then sz=(--n_prime 1 --batch_prompts 128); else sz=(--n_prime 8); fi
   train "$OUT/train/$m" --config experiments/tiny_train.yaml --method $m "${sz[@]}"
-  evaluate "$OUT/eval/$m" "${EVAL[@]}" --model "$OUT/train/$m/final" --name "$m"
-  runs+=("$OUT/eval/$m")
+  evaluate "$DATA/$m" "${EVAL[@]}" --model "$OUT/train/$m/final" --name "$m"
+  runs+=("$DATA/$m")
 done
 report "$RESULTS/03_pass_at_n" "${runs[@]}" --verifier oracle
 # BoN-aware vs the BoN-unaware baseline: the same runs with RL-S as the paired baseline

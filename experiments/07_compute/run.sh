@@ -5,7 +5,7 @@
 # (compute-savings factor) and the training compute (samples, tokens) that bought it.
 source "$(dirname "$0")/../common.sh"
 bash experiments/03_pass_at_n/run.sh > /dev/null   # cached
-IN=$RUNS/03_pass_at_n/eval
+IN=$RESULTS/03_pass_at_n/data
 report "$RESULTS/07_compute" "$IN/base" "$IN/rl_s" "$IN/grpo" "$IN/bon_rlb_p" "$IN/pass_at_k" \
   --verifier "noisy:target_auc=0.85"
 finish

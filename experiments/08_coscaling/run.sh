@@ -6,9 +6,10 @@ source "$(dirname "$0")/../common.sh"
 bash experiments/03_pass_at_n/run.sh > /dev/null   # the trained models (cached)
 IN=$RUNS/03_pass_at_n/train
 OUT=$RUNS/08_coscaling
+DATA=$RESULTS/08_coscaling/data   # eval runs; their samples.npz.xz is committed (experiments/README.md, Data)
 EVAL=(--config experiments/tiny_eval.yaml --n 64 --temperatures 0.3,0.5,0.7,1.0,1.3,1.6 --verifier oracle)
-evaluate "$OUT/eval/base" "${EVAL[@]}" --name base
-evaluate "$OUT/eval/rl_s" "${EVAL[@]}" --model "$IN/rl_s/final" --name rl_s
-evaluate "$OUT/eval/bon_rlb_p" "${EVAL[@]}" --model "$IN/bon_rlb_p/final" --name bon_rlb_p
-report "$RESULTS/08_coscaling" "$OUT/eval/base" "$OUT/eval/rl_s" "$OUT/eval/bon_rlb_p" --verifier oracle
+evaluate "$DATA/base" "${EVAL[@]}" --name base
+evaluate "$DATA/rl_s" "${EVAL[@]}" --model "$IN/rl_s/final" --name rl_s
+evaluate "$DATA/bon_rlb_p" "${EVAL[@]}" --model "$IN/bon_rlb_p/final" --name bon_rlb_p
+report "$RESULTS/08_coscaling" "$DATA/base" "$DATA/rl_s" "$DATA/bon_rlb_p" --verifier oracle
 finish

@@ -11,15 +11,16 @@
 source "$(dirname "$0")/../common.sh"
 HERE=experiments/09_smollm2_headline
 OUT=$RUNS/09_smollm2_headline
+DATA=$RESULTS/09_smollm2_headline/data   # eval runs; their samples.npz.xz is committed (experiments/README.md, Data)
 METHODS="${METHODS:-bon_rlb_p rl_s pass_at_k grpo}"
 
-evaluate "$OUT/eval/base" --config $HERE/eval.yaml --model smollm2-135m --name base
-runs=("$OUT/eval/base")
+evaluate "$DATA/base" --config $HERE/eval.yaml --model smollm2-135m --name base
+runs=("$DATA/base")
 for m in $METHODS; do
   if [ "$m" = rl_s ]; then np=1; bp=32; else np=8; bp=4; fi
   train "$OUT/train/$m" --config $HERE/train.yaml --method "$m" --n_prime $np --batch_prompts $bp
-  evaluate "$OUT/eval/$m" --config $HERE/eval.yaml --model "$OUT/train/$m/final" --name "$m"
-  runs+=("$OUT/eval/$m")
+  evaluate "$DATA/$m" --config $HERE/eval.yaml --model "$OUT/train/$m/final" --name "$m"
+  runs+=("$DATA/$m")
 done
 report "$RESULTS/09_smollm2_headline" "${runs[@]}" --verifier "noisy:target_auc=0.85"
 # BoN-aware vs the BoN-unaware baseline: the same runs with RL-S as the paired baseline
