@@ -90,6 +90,7 @@ def test_cited_commands_need_a_table_right_above(summarize):
         summarize.run_cited("bash experiments/03_pass_at_n/run.sh")
 
 
+@pytest.mark.slow  # every report of the results page recomputed: minutes (docs/benchmarks.md)
 def test_every_cited_table_of_docs_results_regenerates_from_the_committed_data(summarize, capsys):
     data = sorted((ROOT / "docs" / "results").glob("*/data"))
     if not data:
