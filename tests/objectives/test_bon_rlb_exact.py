@@ -129,3 +129,23 @@ def test_invalid_parameters_raise(kwargs, msg):
 def test_unclipped_p_fail_of_one_raises_for_g_minus():
     with pytest.raises(BonawareError, match="infinite"):
         bon_rlb_weights(1.0, 4, clip=None)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_with_the_default_group_p_all_failed_groups_alone_contribute_99_times_grad_pass_at_n(n):
+    """The (1+p)/(1−p) factor needs an oracle p. With the default empirical P_fail clipped to
+    [0.01, 0.99], an all-failed group has p = 0.99 and its BoN sample gets −g⁻(0.99) = −99N; since
+    E[1{all fail} ∇log π(y_1)] = p^{N−1}·(−A), those groups alone add exactly 99·∇pass@N, so the whole
+    expected update is ≈ 100× ∇pass@N (docs/objectives/bon_rlb.md)."""
+    from bonaware.objectives import Weights
+
+    def all_failed_only(batch, **kw):
+        w = get_objective("bon_rlb")(batch, **kw)
+        keep = (batch.rewards.sum(axis=1) == 0)[:, None]
+        return Weights(w.sample * keep, None, w.stats)
+
+    exact = tb.pass_at_k_grad(LOGITS, REWARDS, n)
+    part = tb.expected_weighted_score(all_failed_only, LOGITS, REWARDS, None, n, method="tuples")
+    np.testing.assert_allclose(part, 99.0 * exact, atol=1e-10)
+    whole = tb.expected_weighted_score("bon_rlb", LOGITS, REWARDS, None, n, method="tuples")
+    assert np.linalg.norm(whole) / np.linalg.norm(exact) > 99.0

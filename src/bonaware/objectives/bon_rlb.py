@@ -127,6 +127,9 @@ def bon_rlb(
                                = (1+p)/(1−p) · N p^{N−1} A = (1+p)/(1−p) · ∇(1 − p^N),
 
     i.e. an ascent direction with an extra per-prompt factor (1+p)/(1−p) (paper.md §3.3, §8 item 4).
+    That needs an oracle p: with the default group estimate clipped to [0.01, 0.99], all-failed
+    groups (p = 0.99, weight −99N) alone contribute exactly 99·∇(1 − p^N), so the expected update is
+    ≈ 100× ∇pass@N (tests/objectives/test_bon_rlb_exact.py, docs/objectives/bon_rlb.md).
 
     ``apply_to="all"`` (the zero-rewards-rl reading, paper.md §10): every correct sample gets +g⁺_N(p)/n
     and every incorrect one −g⁻(p)/n (1/n: a mean over the group), N free. With an oracle p,

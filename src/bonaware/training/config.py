@@ -39,8 +39,9 @@ class TrainConfig:
     warmup_steps: int = option(10, "linear learning-rate warm-up steps (paper: 100)")
     weight_decay: float = option(0.0, "AdamW weight decay")
     grad_clip: float = option(1.0, "clip the global gradient norm to this value (0 disables)")
-    normalize_weights: bool = option(False, "divide per-sample weights by their batch std (paper App. B: advantages "
-                                 "normalised within the batch); off keeps the gradient estimate exact")
+    normalize_weights: bool = option(False, "divide the per-sample weights (not the expert weight) by the std of the "
+                                 "batch's non-zero sample weights (paper App. B: advantages normalised within "
+                                 "the batch); off keeps the gradient estimate exact")
     loss_agg: Literal["sequence_sum", "token_mean"] = option(
         "sequence_sum", "sequence_sum: weight x sum of token log-probs (the exact score-function estimator); "
                         "token_mean: divide each sequence's log-prob by its length")

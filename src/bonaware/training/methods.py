@@ -33,6 +33,10 @@ class MethodSpec:
         params: objective parameters; the string ``"N"`` is replaced by the config's ``k``
             (defaulting to N′), so the objective targets Bo-N at the configured N.
         min_samples: smallest N′ the method makes sense with.
+        bon_aware: the objective knows the inference procedure it trains for (Best-of-N selection or
+            pass@N over N samples, paper.md §3 and prior-art.md §2.2); False for the BoN-unaware
+            baselines (SFT, RL, GRPO/RLOO, STaR, the distillation baselines). Comparisons (the demo's
+            headline, the claims table) use it to tell the two families apart.
     """
 
     objective: str
@@ -43,6 +47,7 @@ class MethodSpec:
     value_target: Literal["mean", "bon"] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     min_samples: int = 1
+    bon_aware: bool = False
 
 
 _METHODS: dict[str, MethodSpec] = {}
@@ -81,21 +86,22 @@ register_method("dr_grpo", MethodSpec("dr_grpo", "Dr.GRPO: group mean-centred ad
 
 # --- the paper's BoN-aware methods (paper.md §3) -------------------------------------------------
 register_method("bon_sft", MethodSpec("bon_sft", "BoN-SFT (Lemma 1): BoN-aware imitation of expert data",
-                                      scores="verifier", expert=True, params={"N": "N"}, min_samples=2))
+                                      scores="verifier", expert=True, params={"N": "N"}, min_samples=2, bon_aware=True))
 register_method("bon_rl_v", MethodSpec("bon_rl_v", "BoN-RL-V (Lemma 2): REINFORCE on the verifier-selected BoN sample",
-                                       scores="verifier", value_target="bon", min_samples=2))
+                                       scores="verifier", value_target="bon", min_samples=2, bon_aware=True))
 register_method("bon_rl_s", MethodSpec("bon_rl_s", "BoN-RL-S (Lemma 2): REINFORCE on the reward-selected BoN sample",
-                                       scores="reward", value_target="bon", min_samples=2))
+                                       scores="reward", value_target="bon", min_samples=2, bon_aware=True))
 register_method("bon_rlb", MethodSpec("bon_rlb", "BoN-RLB (Lemma 3): closed-form g+/g- weights, binary reward",
-                                      params={"N": "N"}, value_target="mean", min_samples=2))
+                                      params={"N": "N"}, value_target="mean", min_samples=2, bon_aware=True))
 register_method("bon_rlb_p", MethodSpec("bon_rlb_p", "BoN-RLB(P) (Corollary 4): positives only, weight g-bar+",
-                                        params={"N": "N"}, value_target="mean", min_samples=2))
+                                        params={"N": "N"}, value_target="mean", min_samples=2, bon_aware=True))
 
 # --- beyond the paper: exact unbiased gradients (prior-art.md §2.2) -------------------------------
 register_method("pass_at_k", MethodSpec("pass_at_k", "exact unbiased gradient of pass@k (leave-one-out baseline)",
-                                        params={"k": "N", "baseline": "loo-1"}, min_samples=2))
+                                        params={"k": "N", "baseline": "loo-1"}, min_samples=2, bon_aware=True))
 register_method("bon_at_k", MethodSpec("bon_at_k", "exact unbiased gradient of BoN@k with the verifier",
-                                       scores="verifier", params={"k": "N", "baseline": "loo-1"}, min_samples=2))
+                                       scores="verifier", params={"k": "N", "baseline": "loo-1"}, min_samples=2,
+                                       bon_aware=True))
 
 # --- distillation baselines (paper.md §4, App. D.3.4): samples from the frozen base policy ---------
 register_method("base_bon_sft", MethodSpec("base_bon_sft", "distil the verifier-best of the base model's samples",
