@@ -2,6 +2,7 @@
 
     python experiments/summarize.py table docs/results/03_pass_at_n --metrics pass@1,pass@8,pass@64
     python experiments/summarize.py table docs/results/01_bon_sft --metrics bon@1,bon@8 --diff
+    python experiments/summarize.py table docs/results/09_smollm2_headline --metrics pass@8,bon@32 --groups --diff
     python experiments/summarize.py seeds docs/results/03_pass_at_n/seeds --methods rl_s,grpo,bon_rlb_p,pass_at_k
     python experiments/summarize.py subreports docs/results/05_cross_domain --subs add3,sub2,add2,mul21,word
     python experiments/summarize.py savings docs/results/03_pass_at_n --runs rl_s,grpo,star,bon_rlb_p,pass_at_k
@@ -15,7 +16,8 @@ A report folder's numbers are recomputed on the fly from the run folders its ``i
 ``docs/results/<experiment>/data/``), so a fresh clone needs nothing else; a folder with only a
 ``report.json`` (older reports) is read as it is. Metrics are ``pass@N``, ``bon@N`` (the report's
 verifier) or ``maj@N``; cells are means with 95% bootstrap CIs over prompts, or paired differences
-against the report's baseline (``*``: the CI excludes 0). Nothing in docs/results.md is typed by hand.
+against the report's baseline (``*``: the CI excludes 0); with ``--groups``, one row per run group of
+training seeds with seed-aware CIs, Δ and P(A>B). Nothing in docs/results.md is typed by hand.
 """
 
 from __future__ import annotations
@@ -88,6 +90,35 @@ def table(report: dict, metrics: list[str], diff: bool = False, temperature: flo
                 s = e["bon"][report["verifier"]] if kind == "bon" else e[kind]
                 cells.append(_mean_ci(s, int(k)))
         rows.append([name, *cells])
+    return _md(header, rows)
+
+
+def group_table(report: dict, metrics: list[str], diff: bool = False) -> str:
+    """One row per run group (training seeds of one configuration) at the report's temperature: the
+    seed-aware mean [95% CI], or with ``diff`` the seed-aware paired Δ vs the baseline group [CI] and
+    P(A > B) (report.json ``groups`` / ``comparisons``, written by ``bonaware report``)."""
+    if "groups" not in report:
+        raise SystemExit("error: this report has no run groups (written before bonaware report grouped seeds)")
+    base = report["baseline_group"]
+    header = ["group", "seeds", *(m + (f" (Δ vs {base})" if diff else "") for m in metrics)]
+    if diff:
+        header.append(f"P(A>B) {metrics[-1]}")
+    rows = []
+    for name, g in report["groups"].items():
+        if diff and name == base:
+            continue
+        cells = []
+        for m in metrics:
+            kind, k = m.split("@")
+            if diff:
+                cells.append(diff_cell(report["comparisons"][name]["metrics"][kind], int(k) - 1))
+            else:
+                cells.append(ci_cell(g["metrics"][kind], int(k) - 1))
+        if diff:  # the probability of improvement of the last metric, with its CI
+            kind, k = metrics[-1].split("@")
+            p = report["comparisons"][name]["metrics"][kind]["p_improve"]
+            cells.append(f"{p['mean'][int(k) - 1]:.2f} [{p['lo'][int(k) - 1]:.2f}, {p['hi'][int(k) - 1]:.2f}]")
+        rows.append([name, len(g["seeds"]), *cells])
     return _md(header, rows)
 
 
@@ -273,6 +304,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", default="pass@1,pass@8,bon@8")
     p.add_argument("--diff", action="store_true", help="paired differences against the baseline")
     p.add_argument("--temperature", type=float, default=None)
+    p.add_argument("--groups", action="store_true",
+                   help="one row per run group with seed-aware CIs (and with --diff: Δ vs the baseline group, P(A>B))")
     p = sub.add_parser("seeds")
     p.add_argument("report_dir")
     p.add_argument("--methods", required=True)
@@ -306,7 +339,11 @@ def _parser() -> argparse.ArgumentParser:
 def _dispatch(a: argparse.Namespace) -> int:
     if a.cmd == "check":
         return check(Path(a.markdown), a.write)
-    if a.cmd == "table":
+    if a.cmd == "table" and a.groups:
+        if a.temperature is not None:
+            raise SystemExit("error: --groups uses the report's temperature (group statistics exist only there)")
+        out = group_table(load(a.report_dir), a.metrics.split(","), a.diff)
+    elif a.cmd == "table":
         out = table(load(a.report_dir), a.metrics.split(","), a.diff, a.temperature)
     elif a.cmd == "seeds":
         out = seeds(load(a.report_dir), a.methods.split(","), _ints(a.ks))

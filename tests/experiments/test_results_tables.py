@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import bonaware.evaluation
 from bonaware.errors import BonawareError
 from bonaware.estimators import pass_at_k_curve
 from bonaware.evaluation.compact import load_compact
@@ -111,3 +112,24 @@ def test_summarize_reads_a_report_folder_without_inputs_from_its_report_json(sum
     assert np.isclose(rep["runs"]["better"]["per_temperature"]["1"]["pass"]["mean"][0], 0.71875)
     with pytest.raises(SystemExit, match="neither inputs.json nor report.json"):
         summarize.load(tmp_path / "nothing")
+
+
+@pytest.mark.skipif(not hasattr(bonaware.evaluation, "collect_groups"),
+                    reason="needs run groups in bonaware report (branch issue13-stats)")
+def test_group_tables_agree_with_the_claims_computation(summarize, tmp_path):
+    from bonaware.estimators import paired_seed_difference
+    from bonaware.evaluation.claims import ci_text, claim_values, parse_claims
+    from bonaware.evaluation.report import write_report
+
+    data = FIXTURES / "results" / "exp" / "data"
+    write_report([data / "base", data / "better", data / "worse"], tmp_path / "rep", make_plots=False,
+                 verifier="noisy")
+    rep = summarize.load(tmp_path / "rep")
+    means = summarize.group_table(rep, ["pass@1", "pass@4"])
+    assert "| group | seeds | pass@1 | pass@4 |" in means and "| better | 3 |" in means
+    diffs = summarize.group_table(rep, ["pass@4"], diff=True)
+    claim = parse_claims({"claims": [{"id": "x", "paper": "new", "claim": "c", "a": "exp/better", "b": "exp/base",
+                                      "metric": "pass", "N": 4, "expected": "+"}]}, "f")[0]
+    d = paired_seed_difference(*claim_values(claim, FIXTURES / "results"), level=0.95, n_boot=2000, seed=0)
+    row = next(line for line in diffs.splitlines() if line.startswith("| better |"))
+    assert row.startswith(f"| better | 3 | {ci_text(d.mean, d.lo, d.hi)}")
