@@ -55,3 +55,18 @@ write_to() {  # write_to FILE COMMAND...: COMMAND's output into FILE, atomically
 finish() {  # print the experiment's wall time (recorded in docs/results.md)
   echo "wall time: $(( $(date +%s) - EXP_START )) s"
 }
+
+# ---- training seeds (docs/statistics.md): every arm is trained with each of $SEEDS --------------------
+SEEDS="${SEEDS:-0 1 2}"
+
+train_seeds() {  # train_seeds OUT [bonaware train options...]: one run per seed in OUT/seed<s>
+  local out=$1; shift
+  local s
+  for s in $SEEDS; do train "$out/seed$s" "$@" --seed "$s"; done
+}
+
+evaluate_seeds() {  # evaluate_seeds OUT TRAIN_OUT [bonaware eval options...]: OUT/seed<s> from TRAIN_OUT/seed<s>
+  local out=$1 tout=$2; shift 2
+  local s
+  for s in $SEEDS; do evaluate "$out/seed$s" --model "$tout/seed$s/final" "$@"; done
+}

@@ -164,3 +164,19 @@ def test_compact_data_stays_within_its_size_budget(tmp_path):
     write_synth(folder / "samples.jsonl", num_prompts=64, n=64, temperatures=(1.0,), seed=0)
     path = compact_run(folder)
     assert path.stat().st_size / (64 * 64) < 2.5
+
+
+def test_a_seed_folder_of_compact_only_runs_is_one_run_group(tmp_path):
+    # bonaware eval --model <seed group> writes seed<s>/ runs; committed, they hold only samples.npz.xz
+    for s in range(3):
+        _synth_run(tmp_path / "full" / "tuned" / f"seed{s}", seed=10 + s, shift=0.2,
+                   meta={"name": "tuned", "train_seed": s})
+    _synth_run(tmp_path / "full" / "base", seed=1)
+    for d in [tmp_path / "full" / "base", *(tmp_path / "full" / "tuned").iterdir()]:
+        compact_run(d, tmp_path / "clone" / d.relative_to(tmp_path / "full"))
+    for root in ("full", "clone"):
+        write_report([tmp_path / root / "base", tmp_path / root / "tuned"], tmp_path / f"rep_{root}", n_boot=40,
+                     make_plots=False)
+    rep = json.loads((tmp_path / "rep_clone" / "report.json").read_text())
+    assert rep["groups"]["tuned"]["seeds"] == [0, 1, 2] and rep["groups"]["tuned"]["seed_aware"]
+    assert (tmp_path / "rep_full" / "report.json").read_text() == (tmp_path / "rep_clone" / "report.json").read_text()

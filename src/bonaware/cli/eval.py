@@ -12,6 +12,7 @@ Examples:
   bonaware eval --model runs/bon_rlb_p/final --task arith --n 64 --temperatures 0.3,0.7,1.0,1.3 \\
       --verifier noisy:target_auc=0.85,oracle --out runs/eval/bon_rlb_p
   bonaware report runs/eval/base runs/eval/bon_rlb_p --out runs/report
+  bonaware eval --model runs/x --out runs/eval/x   # runs/x from `train --seeds 0,1,2`: runs/eval/x/seed<s>
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(EvalConfig, args)
+    from bonaware.evaluation.groups import eval_seed_group, is_seed_folder
+
+    if is_seed_folder(cfg.model, marker="final"):  # runs/x from `bonaware train --seeds`: every seed
+        results = eval_seed_group(cfg)
+        for r in results:
+            print(r.summary_path.read_text())
+        print("evaluated training seeds: " + ", ".join(str(r.out_dir) for r in results))
+        print(f"seed-aware statistics: bonaware report {cfg.out} --out <report folder>")
+        return 0
     from bonaware.evaluation.generate import run_eval
 
     result = run_eval(cfg)

@@ -40,7 +40,7 @@ def _eval_line(meta: dict) -> str:
     ev = meta.get("eval")
     if not ev:
         return ""
-    return f"test (T={ev['temperature']}, {ev['all']['problems']} problems): {_row(ev['all'])}"
+    return f"{ev.get('split', 'test')} (T={ev['temperature']}, {ev['all']['problems']} problems): {_row(ev['all'])}"
 
 
 def _build(args: argparse.Namespace):

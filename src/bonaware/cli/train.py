@@ -8,6 +8,7 @@ file (--config configs/<method>.yaml) sets several at once and flags override it
 Examples:
   bonaware train --method=bon_rlb_p --n_prime=8 --steps=200 --out=runs/bon_rlb_p
   bonaware train --config configs/pass_at_k.yaml --out=runs/pak --resume
+  bonaware train --method=bon_rlb_p --seeds 0,1,2 --out=runs/bon_rlb_p   # runs/bon_rlb_p/seed0, seed1, seed2
   bonaware train --list-methods
 """
 
@@ -34,9 +35,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name:<18} {spec.description}")
         return 0
     cfg = config_from_args(TrainConfig, args)
+    main = int(os.environ.get("RANK", "0")) == 0  # under accelerate/torchrun only rank 0 saves and prints
+    if cfg.seeds is not None:
+        from bonaware.training.seeds import train_seeds
+
+        finals = train_seeds(cfg, progress=main)
+        if main:
+            print(f"trained {len(finals)} seeds: " + ", ".join(str(f) for f in finals))
+        return 0
     from bonaware.training.trainer import train
 
     final = train(cfg)
-    if int(os.environ.get("RANK", "0")) == 0:  # under accelerate/torchrun only rank 0 saved the model
+    if main:
         print(f"trained model saved to {final}")
     return 0

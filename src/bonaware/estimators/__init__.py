@@ -8,6 +8,8 @@ bootstrap with replacement, both biased — see docs/estimators.md).
 * :func:`bon_at_k`, :func:`bon_at_k_curve`, :func:`rank_weights` — verifier-selected BoN@k, tie-aware.
 * :func:`maj_at_k`, :func:`maj_at_k_curve` — majority vote; exact DP or Monte Carlo with a stderr.
 * :func:`bootstrap_ci`, :func:`paired_difference` — percentile bootstrap over prompts.
+* :func:`seed_bootstrap_ci`, :func:`paired_seed_difference`, :func:`probability_of_improvement` —
+  seed-aware: a two-level bootstrap over training seeds and prompts (docs/statistics.md).
 """
 
 from bonaware.estimators.bootstrap import ConfidenceInterval, bootstrap_ci, paired_difference
@@ -20,6 +22,7 @@ from bonaware.estimators.passk import (
     pass_at_k_curve,
     rank_weights,
 )
+from bonaware.estimators.seeds import paired_seed_difference, probability_of_improvement, seed_bootstrap_ci
 
 __all__ = [
     "ConfidenceInterval",
@@ -31,7 +34,10 @@ __all__ = [
     "maj_at_k",
     "maj_at_k_curve",
     "paired_difference",
+    "paired_seed_difference",
     "pass_at_k",
     "pass_at_k_curve",
+    "probability_of_improvement",
     "rank_weights",
+    "seed_bootstrap_ci",
 ]

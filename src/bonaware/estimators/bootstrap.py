@@ -33,28 +33,46 @@ def _values(x, name: str) -> np.ndarray:
     return finite_float(arr, name)
 
 
-def _percentile_ci(v: np.ndarray, level: float, n_boot: int, seed: int) -> ConfidenceInterval:
+def check_boot(level: float, n_boot: int) -> None:
+    """The shared checks of ``level`` and ``n_boot`` (every bootstrap function here)."""
     if not 0.0 < float(level) < 1.0:
         raise BonawareError(f"level must be in (0, 1), got {level}")
     if int(n_boot) != n_boot or n_boot < 1:
         raise BonawareError(f"n_boot must be a positive integer, got {n_boot}")
-    P = v.shape[0]
+
+
+def prompt_draws(P: int, n_boot: int, seed: int):
+    """Yield ``(idx [b, P], counts)`` chunks of the bootstrap's prompt draws: ``idx`` are the prompts
+    drawn with replacement, ``counts()`` their multiplicities as floats. The stream depends only on
+    (P, n_boot, seed), so every function that draws prompts this way resamples the *same* prompts."""
     rng = np.random.default_rng(seed)
-    means = []
     chunk = max(1, _CHUNK_CELLS // P)
     for start in range(0, int(n_boot), chunk):
         b = min(chunk, int(n_boot) - start)
         idx = rng.integers(0, P, size=(b, P), dtype=np.int64 if P >= 2**31 else np.int32)
-        if v.ndim == 1:
-            means.append(v[idx].mean(axis=1))
-            continue
-        # [P, K]: count how often each prompt is drawn per replicate, then one matmul for all columns
-        flat = (np.arange(b, dtype=np.int64)[:, None] * P + idx).ravel()
-        counts = np.bincount(flat, minlength=b * P).reshape(b, P).astype(float)
-        means.append(counts @ v / P)
-    boot = np.concatenate(means, axis=0)
+
+        def counts(idx=idx, b=b) -> np.ndarray:
+            # how often each prompt is drawn per replicate: one matmul then serves all columns
+            flat = (np.arange(b, dtype=np.int64)[:, None] * P + idx).ravel()
+            return np.bincount(flat, minlength=b * P).reshape(b, P).astype(float)
+
+        yield idx, counts
+
+
+def percentile(boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided percentile interval of bootstrap replicates ``boot`` [B, ...]."""
     alpha = (1.0 - float(level)) / 2.0
     lo, hi = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
+    return lo, hi
+
+
+def _percentile_ci(v: np.ndarray, level: float, n_boot: int, seed: int) -> ConfidenceInterval:
+    check_boot(level, n_boot)
+    P = v.shape[0]
+    means = []
+    for idx, counts in prompt_draws(P, n_boot, seed):
+        means.append(v[idx].mean(axis=1) if v.ndim == 1 else counts() @ v / P)
+    lo, hi = percentile(np.concatenate(means, axis=0), level)
     mean = v.mean(axis=0)
     if v.ndim == 1:
         return ConfidenceInterval(float(mean), float(lo), float(hi))

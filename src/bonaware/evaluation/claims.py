@@ -14,7 +14,6 @@ only (the ``seeds`` column says how many there are).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,6 @@ METRICS = ("pass", "bon", "maj")
 SIGNS = {"+": "+", "-": "−", "−": "−"}
 REQUIRED = ("id", "paper", "claim", "a", "b", "metric", "N", "expected")
 OPTIONAL = ("verifier", "temperature")
-SAMPLE_FILES = ("samples.jsonl", "samples.npz.xz")
 
 
 @dataclass(frozen=True)
@@ -65,13 +63,13 @@ def ci_text(mean: float, lo: float, hi: float) -> str:
 
 
 def group_runs(folder: Path) -> list[Path]:
-    """The evaluation run folders of a run group: the folder itself when it holds samples, else its
-    ``seed<k>`` subfolders that do (ordered by k)."""
-    if any((folder / f).is_file() for f in SAMPLE_FILES):
-        return [folder]
-    seeds = [d for d in folder.glob("seed*") if re.fullmatch(r"seed\d+", d.name)
-             and any((d / f).is_file() for f in SAMPLE_FILES)] if folder.is_dir() else []
-    return sorted(seeds, key=lambda d: int(d.name[4:]))
+    """The evaluation run folders of a run group: its ``seed<s>/`` runs (ordered by s) when it is a seed
+    folder (:mod:`bonaware.evaluation.groups`), else the folder itself when it is a run, else none."""
+    from bonaware.evaluation.groups import EVAL_RUN, is_seed_folder, seed_subdirs
+
+    if is_seed_folder(folder):
+        return [d for _, d in seed_subdirs(folder, EVAL_RUN)]
+    return [folder] if any((folder / f).is_file() for f in EVAL_RUN) else []
 
 
 def _text(entry: dict, key: str, where: str) -> str:

@@ -4,6 +4,10 @@ Runs are matched by ``problem_id``: the per-prompt curves of run A and the basel
 row by row and the mean difference gets a *paired* percentile bootstrap CI over prompts
 (``bonaware.estimators.paired_difference``: the same prompt draws for both runs, so shared prompt
 difficulty cancels). Different prompt sets are an error, never a silent intersection.
+
+Groups of training seeds (:func:`group_statistics`) get the seed-aware versions: per group a
+two-level bootstrap CI over seeds and prompts (``seed_bootstrap_ci``), per comparison the paired
+seed-aware difference and rliable's probability of improvement P(A > B) (docs/statistics.md).
 """
 
 from __future__ import annotations
@@ -13,7 +17,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from bonaware.errors import BonawareError
-from bonaware.estimators import paired_difference
+from bonaware.estimators import (
+    paired_difference,
+    paired_seed_difference,
+    probability_of_improvement,
+    seed_bootstrap_ci,
+)
 from bonaware.evaluation.curves import all_ks, metric_curve
 from bonaware.evaluation.samples import SampleSet, TemperatureSamples
 
@@ -65,6 +74,63 @@ def paired_comparison(runs: Mapping[str, SampleSet], baseline: str, *, temperatu
                      "lo": [float(v) for v in lo], "hi": [float(v) for v in hi],
                      "significant": [bool(v) for v in (lo > 0) | (hi < 0)]}
     return out
+
+
+def _lists(x) -> list[float]:
+    return [float(v) for v in np.atleast_1d(np.asarray(x, dtype=float))]
+
+
+def seed_summary(values: np.ndarray, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> dict:
+    """``values`` [S, P, K] (seeds × prompts × k) → ``{"per_seed": [S][K] means over prompts, "mean", "lo",
+    "hi": [K]}`` with the seed-aware CI (prompt-only when S = 1)."""
+    ci = seed_bootstrap_ci(values, level=level, n_boot=n_boot, seed=seed)
+    return {"per_seed": [_lists(row) for row in values.mean(axis=1)], "mean": _lists(ci.mean), "lo": _lists(ci.lo),
+            "hi": _lists(ci.hi)}
+
+
+def seed_comparison(a: np.ndarray, b: np.ndarray, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> dict:
+    """Group ``a`` [Sa, P, K] minus group ``b`` [Sb, P, K] on the same prompts: ``{"mean", "lo", "hi",
+    "significant"}`` (seed-aware paired difference; significant = the CI excludes 0) and ``"p_improve":
+    {"mean", "lo", "hi"}`` (P(A > B) over training runs), each a list over k."""
+    d = paired_seed_difference(a, b, level=level, n_boot=n_boot, seed=seed)
+    pi = probability_of_improvement(a, b, level=level, n_boot=n_boot, seed=seed)
+    lo, hi = np.atleast_1d(d.lo), np.atleast_1d(d.hi)
+    return {"mean": _lists(d.mean), "lo": _lists(lo), "hi": _lists(hi),
+            "significant": [bool(v) for v in (lo > 0) | (hi < 0)],
+            "p_improve": {"mean": _lists(pi.mean), "lo": _lists(pi.lo), "hi": _lists(pi.hi)}}
+
+
+def group_statistics(groups: Mapping[str, Sequence[TemperatureSamples]], baseline: str, *,
+                     metrics: Sequence[str] = ("bon", "pass", "maj"), verifier: str | None = None,
+                     level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> tuple[dict, dict]:
+    """Seed-aware statistics of run groups (``{group: [one TemperatureSamples per training seed]}``) at one
+    temperature, every group on the baseline group's prompts (a different prompt set is an error).
+
+    Returns ``(per_group, comparisons)``: ``per_group[g] = {"ks", "metrics": {metric: seed_summary}}`` for
+    k = 1..n (n: the group's smallest n) and ``comparisons[g] = {"baseline", "ks", "metrics": {metric:
+    seed_comparison}}`` for every group but the baseline (k up to the smaller n of the two groups).
+    ``"bon"`` is skipped without a verifier.
+    """
+    if baseline not in groups:
+        raise BonawareError(f"baseline {baseline!r} is not one of the groups ({', '.join(groups)})")
+    use = [m for m in metrics if m != "bon" or verifier is not None]
+    ref = groups[baseline][0]
+    curves, per_group = {}, {}
+    for g, runs in groups.items():
+        aligned = [align(ref, r, baseline, g)[1] for r in runs]
+        ks = all_ks(min(r.n for r in aligned))
+        curves[g] = {m: np.stack([metric_curve(r, m, verifier, ks, seed=seed) for r in aligned]) for m in use}
+        box = {"level": level, "n_boot": n_boot, "seed": seed}
+        per_group[g] = {"ks": [int(k) for k in ks], "metrics": {m: seed_summary(curves[g][m], **box) for m in use}}
+    comparisons = {}
+    for g in groups:
+        if g == baseline:
+            continue
+        K = min(len(per_group[g]["ks"]), len(per_group[baseline]["ks"]))
+        comparisons[g] = {"baseline": baseline, "ks": [int(k) for k in all_ks(K)],
+                          "metrics": {m: seed_comparison(curves[g][m][:, :, :K], curves[baseline][m][:, :, :K],
+                                                         level=level, n_boot=n_boot, seed=seed) for m in use}}
+    return per_group, comparisons
 
 
 def per_prompt_pfail(before: TemperatureSamples, after: TemperatureSamples) -> dict:

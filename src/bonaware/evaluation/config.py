@@ -18,8 +18,9 @@ from bonaware.errors import BonawareError
 class EvalConfig:
     """Configuration of one evaluation run (``bonaware eval``)."""
 
-    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder "
-                            "(e.g. runs/x/final from bonaware train)")
+    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m), a local HF model folder "
+                            "(e.g. runs/x/final from bonaware train), or a folder of training seeds (runs/x from "
+                            "bonaware train --seeds): every runs/x/seed<s>/final is evaluated into OUT/seed<s>")
     task: str = option("arith", "task name; any checkpoint on any task is the cross-domain check")
     task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
     split: Literal["train", "val", "test"] = option("test", "which split of the task to evaluate on: val for every "

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from bonaware.errors import BonawareError
 from bonaware.evaluation.compact import COMPACT_FILE, write_compact
 from bonaware.evaluation.compute import training_compute
+from bonaware.evaluation.groups import train_seed_of
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
 from bonaware.io import write_json_atomic
@@ -118,7 +119,8 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     ``verifiers``: spec strings (``"noisy:target_auc=0.85"``, ``"oracle"``, …) or ``{label:
     Verifier}``; their scores r go to ``scores[label]``. The environment reward R (``correct``) comes
     from the ``oracle`` verifier, i.e. the task's checker. Cached and resumable in ``out_dir``
-    (``samples.jsonl``); writes ``run.json``, ``metrics.json``, ``summary.md`` and the compact
+    (``samples.jsonl``); writes ``run.json`` (``meta`` + the settings; ``train_seed`` defaults to the
+    seed in the model's training run ``config.json``), ``metrics.json``, ``summary.md`` and the compact
     ``samples.npz.xz`` (:mod:`bonaware.evaluation.compact`).
     """
     from bonaware.sampling import SamplingParams, get_sampler
@@ -138,6 +140,7 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     meta.setdefault("model", getattr(getattr(model, "config", None), "_name_or_path", None) or type(model).__name__)
     meta.setdefault("name", meta["model"])
     meta.setdefault("train_dir", find_train_dir(meta["model"]))
+    meta.setdefault("train_seed", train_seed_of(meta))  # groups the seeds of one recipe in reports
     run_meta = {"task": getattr(task, "name", str(task)), "n": int(n), "temperatures": [float(t) for t in temperatures],
                 "verifiers": list(judges), "max_new_tokens": int(max_new_tokens), "top_p": float(top_p),
                 "seed": int(seed), "batch_prompts": int(batch_prompts), "num_prompts": len(problems),
@@ -198,8 +201,11 @@ def find_train_dir(model_ref: Any) -> str | None:
     return str(parent) if (parent / "metrics.csv").is_file() else None
 
 
-def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
-    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate."""
+def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) -> EvalResult:
+    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate.
+
+    ``extra_meta`` goes into ``run.json`` too (e.g. the ``group`` of a training seed).
+    """
     import torch
 
     from bonaware.config import parse_kv
@@ -212,8 +218,9 @@ def run_eval(cfg: Any, progress: bool = True) -> EvalResult:
         raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
     model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
+    train_dir = cfg.train_dir or find_train_dir(cfg.model)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
-            "train_dir": cfg.train_dir or find_train_dir(cfg.model)}
+            "train_dir": train_dir, **(extra_meta or {})}
     return evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
                           max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p, seed=cfg.seed,
                           batch_prompts=cfg.batch_prompts, level=cfg.level, n_boot=cfg.n_boot, meta=meta,

@@ -92,6 +92,27 @@ def plot_paired(paired: Mapping[str, Mapping[str, Mapping]], baseline: str, temp
     return _save(fig, path)
 
 
+def plot_seed_groups(groups: Mapping[str, Mapping], verifier: str | None, temperature: float, path: Path) -> Path:
+    """One panel per metric (BoN@N, pass@N): each run group's mean with its seed-aware CI band, and each
+    training seed's own curve as a thin line of the same colour (report.json ``groups``)."""
+    metrics = (["bon"] if verifier else []) + ["pass"]
+    fig, axes = _figure(len(metrics))
+    for c, metric in enumerate(metrics):
+        ax = axes[0, c]
+        for i, (name, g) in enumerate(groups.items()):
+            s, color = g["metrics"][metric], COLORS[i % len(COLORS)]
+            _band(ax, g["ks"], s, color, f"{name} ({len(s['per_seed'])} seed{'s' * (len(s['per_seed']) > 1)})")
+            for row in s["per_seed"] if len(s["per_seed"]) > 1 else []:
+                ax.plot(g["ks"], row, "-", color=color, lw=0.6, alpha=0.6)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("N (samples)")
+        ax.set_ylabel(f"BoN@N [{verifier}]" if metric == "bon" else "pass@N")
+        ax.set_title(f"T = {temperature:g}; band: seed-aware CI, thin: seeds", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    return _save(fig, path)
+
+
 def plot_heatmaps(name: str, metrics: Mapping, verifier: str | None, ks: Sequence[int], path: Path) -> Path:
     """N × T heatmaps of mean BoN@N [verifier] and pass@N for one run, values printed in the cells."""
     temps = metrics["temperatures"]

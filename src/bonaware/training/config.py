@@ -65,6 +65,9 @@ class TrainConfig:
     lora_targets: str = option("q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj", "modules that get adapters")
     # bookkeeping
     seed: int = option(0, "seed of prompts, sampling and initialisation")
+    seeds: list[int] | None = option(None, "train one run per training seed, e.g. 0,1,2: OUT/seed<s> for each s (a "
+                                     "normal run folder with its own final/; overrides --seed); a finished seed is "
+                                     "skipped, an unfinished one resumes from its checkpoint (docs/statistics.md)")
     device: str = option("auto", "cpu, cuda or auto")
     dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
     out: str = option("runs/train", "output folder: checkpoints, metrics.csv, TensorBoard events, final model")
@@ -88,6 +91,9 @@ class TrainConfig:
             (0 <= self.ema_rate <= 1, f"--ema_rate must be in [0, 1], got {self.ema_rate}"),
             (self.max_new_tokens >= 1, f"--max_new_tokens must be >= 1, got {self.max_new_tokens}"),
             (self.ckpt_every >= 0, f"--ckpt_every must be >= 0, got {self.ckpt_every}"),
+            (self.seeds is None or len(self.seeds) >= 1, "--seeds needs at least one seed"),
+            (self.seeds is None or len(set(self.seeds)) == len(self.seeds), f"--seeds repeats a seed: {self.seeds}"),
+            (self.seeds is None or min(self.seeds) >= 0, f"--seeds must be >= 0, got {self.seeds}"),
         ]
         for ok, msg in checks:
             if not ok:

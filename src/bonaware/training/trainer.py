@@ -411,7 +411,12 @@ class Trainer:
 
 
 def train(cfg: TrainConfig, progress: bool = True) -> Path:
-    """Run (or resume) training with ``cfg``; returns the folder of the final model."""
+    """Run (or resume) training with ``cfg``; returns the folder of the final model.
+
+    One run: several seeds (``cfg.seeds``) are :func:`bonaware.training.seeds.train_seeds`.
+    """
+    if cfg.seeds is not None:
+        raise BonawareError("train() trains one run; for --seeds use bonaware.training.seeds.train_seeds")
     return Trainer(cfg, progress=progress).run()
 
 
