@@ -75,7 +75,10 @@ def write_reports(root: Path, runs: dict[str, list[Path]]) -> None:
     seed0 = [runs[g][0] for g in ("base", "better", "worse", "same")]
     specs = {"exp/report": (seed0, {}), "exp/vs_same": (seed0[1:], {"baseline": "same"}),
              "exp/sub/a": ([runs["base"][0], runs["better"][1]], {"verifier": "oracle"}),
-             "exp/sub/b": ([runs["base"][0], runs["worse"][1]], {"verifier": "oracle"})}
+             "exp/sub/b": ([runs["base"][0], runs["worse"][1]], {"verifier": "oracle"}),
+             # run groups: the seed folders themselves (bonaware report reads each as one group)
+             "exp/groups": ([runs["base"][0]] + [runs[g][0].parent for g in ("better", "worse", "same")],
+                            {"verifier": "noisy"})}
     for rel, (dirs, options) in specs.items():
         out = root / rel
         write_report(dirs, out, n_boot=200, make_plots=False, **options)
