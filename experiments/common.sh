@@ -40,8 +40,12 @@ report() {  # report OUT RUN_DIR... [bonaware report options...]
   # skipped while OUT/report.md is newer than every run's samples (FORCE_REPORT=1 rewrites it)
   local out=$1; shift
   if [ -f "$out/report.md" ] && [ -z "${FORCE_REPORT:-}" ]; then
-    local stale=0 a
-    for a in "$@"; do [ -f "$a/samples.jsonl" ] && [ "$a/samples.jsonl" -nt "$out/report.md" ] && stale=1; done
+    local stale=0 a f
+    for a in "$@"; do  # a run folder, or a folder of seed<s>/ runs (a run group)
+      for f in "$a"/samples.jsonl "$a"/seed*/samples.jsonl; do
+        [ -f "$f" ] && [ "$f" -nt "$out/report.md" ] && stale=1
+      done
+    done
     if [ $stale = 0 ]; then echo "[cached] $out/report.md"; return; fi
   fi
   "$BONAWARE" report --out "$out" "$@"
