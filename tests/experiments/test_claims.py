@@ -152,3 +152,22 @@ def test_the_claims_command_reports_a_schema_error_in_one_line(summarize, tmp_pa
 def test_the_committed_claims_file_follows_the_schema():
     claims = load_claims(ROOT / "experiments" / "claims.yaml")
     assert all(c.expected in ("+", "−") for c in claims)
+
+
+def test_groups_evaluated_on_different_prompts_are_an_error_naming_the_claim(summarize, tmp_path, capsys):
+    import shutil
+
+    from bonaware.evaluation.compact import COMPACT_FILE, load_compact, write_compact
+
+    shutil.copytree(DATA / "exp" / "data" / "base", tmp_path / "exp" / "data" / "base")
+    other = load_compact(DATA / "exp" / "data" / "worse" / "seed0" / COMPACT_FILE)
+    for g in other.by_temperature.values():
+        g.problem_ids = [f"q{i}" for i in range(len(g.problem_ids))]  # another prompt set
+    (tmp_path / "exp" / "data" / "other").mkdir()
+    write_compact(other, tmp_path / "exp" / "data" / "other" / COMPACT_FILE)
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"claims": [_claim(a="exp/other")]}))
+    assert summarize.main(["claims", str(path), "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: claim 'c1': runs 'exp/other (other)' and 'exp/base (base)' were evaluated on "
+                          "different prompts"), err

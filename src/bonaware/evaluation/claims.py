@@ -188,9 +188,19 @@ def _metric(claim: Claim) -> str:
     return text + (f", T={claim.temperature:g}" if claim.temperature is not None else "")
 
 
+def _named(claim: Claim, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, with any error's message naming the claim (e.g. runs on different prompts)."""
+    try:
+        return fn(*args, **kwargs)
+    except BonawareError as e:
+        if str(e).startswith(f"claim {claim.id!r}"):
+            raise
+        raise BonawareError(f"claim {claim.id!r}: {e}") from None
+
+
 def claims_rows(claims: list[Claim], root: str | Path, *, n_boot: int = 4000, seed: int = 0) -> list[list[str]]:
     """One table row per claim (:data:`COLUMNS`; 95% intervals, ``n_boot`` replicates, bootstrap ``seed``)."""
-    values = [claim_values(c, root, seed=seed) for c in claims]  # every claim checked against the data first
+    values = [_named(c, claim_values, c, root, seed=seed) for c in claims]  # every claim checked against the data first
     from bonaware.estimators import paired_seed_difference, probability_of_improvement
 
     rows = []
