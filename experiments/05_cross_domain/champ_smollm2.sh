@@ -8,14 +8,14 @@ IN=$RUNS/09_smollm2_headline/train
 for m in rl_s bon_rlb_p; do
   [ -f "$IN/$m/final/config.json" ] || { echo "error: $IN/$m/final is missing: run experiments/09_smollm2_headline/run.sh first" >&2; exit 2; }
 done
-DATA=$RESULTS/05_cross_domain/data/champ   # eval runs; their samples.npz.xz is committed (experiments/README.md, Data)
+OUT=$RUNS/05_cross_domain/champ
 EVAL=(--task champ --num_prompts 48 --n 8 --temperatures 1.0 --verifier oracle --max_new_tokens 96
       --batch_prompts 4 --seed 0)
 runs=()
 for m in base rl_s bon_rlb_p; do
   model=smollm2-135m; [ $m = base ] || model="$IN/$m/final"
-  evaluate "$DATA/$m" "${EVAL[@]}" --model "$model" --name "$m"
-  runs+=("$DATA/$m")
+  evaluate "$OUT/$m" "${EVAL[@]}" --model "$model" --name "$m"
+  runs+=("$OUT/$m")
 done
 report "$RESULTS/05_cross_domain/champ" "${runs[@]}" --verifier oracle
 finish

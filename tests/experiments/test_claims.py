@@ -109,6 +109,7 @@ def _claim(**change) -> dict:
     ({"metric": "bon"}, "claim 'c1': metric bon needs a verifier"),
     ({"verifier": "noisy"}, "claim 'c1': verifier is only for metric bon"),
     ({"a": "better"}, "claim 'c1': a must be '<experiment>/<run group>'"),
+    ({"b": "exp//base"}, "claim 'c1': b must be '<experiment>/<run group>'"),
     ({"paper": None}, "claim 'c1': missing paper"),
     ({"colour": "red"}, "claim 'c1': unknown key(s) colour"),
     ({"temperature": "hot"}, "claim 'c1': temperature must be a number"),
@@ -116,6 +117,14 @@ def _claim(**change) -> dict:
 def test_schema_errors_name_the_claim(change, needle):
     with pytest.raises(BonawareError, match=f"^claims.yaml: {needle}".replace("(", r"\(").replace(")", r"\)")):
         parse_claims({"claims": [_claim(**change)]}, "claims.yaml")
+
+
+def test_a_group_may_be_a_nested_folder_of_its_experiment():
+    claim = parse_claims({"claims": [_claim(a="05_cross_domain/add3/rl_s")]}, "f")[0]
+    assert claim.a == "05_cross_domain/add3/rl_s"
+    with pytest.raises(BonawareError, match="unknown run group '05_cross_domain/add3/rl_s' \\(no evaluation runs in "
+                                            ".*05_cross_domain/data/add3/rl_s"):
+        claim_values(claim, DATA)
 
 
 def test_duplicate_ids_and_a_bad_top_level_are_errors():

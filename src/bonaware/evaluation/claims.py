@@ -36,7 +36,7 @@ class Claim:
     id: str
     paper: str
     claim: str
-    a: str  # "<experiment>/<group>"
+    a: str  # "<experiment>/<group>": the folder <root>/<experiment>/data/<group> (the group may be nested)
     b: str
     metric: str  # pass | bon | maj
     N: int
@@ -122,7 +122,7 @@ def parse_claims(data: dict, where: str) -> list[Claim]:
         groups = []
         for side in ("a", "b"):
             ref = _text(entry, side, label)
-            if ref.count("/") != 1 or "" in ref.split("/"):
+            if "/" not in ref or "" in ref.split("/"):
                 raise BonawareError(f"{label}: {side} must be '<experiment>/<run group>', got {ref!r}")
             groups.append(ref)
         out.append(Claim(cid, _text(entry, "paper", label), _text(entry, "claim", label), groups[0], groups[1],
@@ -149,7 +149,7 @@ def claim_values(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.n
     label = f"claim {claim.id!r}"
     groups = []
     for ref in (claim.a, claim.b):
-        experiment, group = ref.split("/")
+        experiment, group = ref.split("/", 1)  # a group may be nested: 05_cross_domain/add3/rl_s
         folder = Path(root) / experiment / "data" / group
         runs = group_runs(folder)
         if not runs:
@@ -179,7 +179,7 @@ def claim_values(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.n
 
 
 def _vs(claim: Claim) -> str:
-    (ea, ga), (eb, gb) = claim.a.split("/"), claim.b.split("/")
+    (ea, ga), (eb, gb) = claim.a.split("/", 1), claim.b.split("/", 1)
     return f"{ga} vs {gb}" if ea == eb else f"{claim.a} vs {claim.b}"
 
 
