@@ -1,9 +1,10 @@
 """Pick each method's learning rate on VAL, never on test (docs/statistics.md: tune on val, report on test).
 
-For every METHOD, reads VAL_DIR/METHOD/lr<LR>/metrics.json (one `bonaware eval --split val` run per
-learning rate, training seed 0) and scores each lr by the mean of val pass@K and Bo-K with VERIFIER at
-temperature 1. Prints one line per method: `METHOD LR  val_score=...  (searched: lr=... score, ...)`,
-which run.sh scripts read back with awk.
+For every METHOD, reads the samples of VAL_DIR/METHOD/lr<LR> (one `bonaware eval --split val` run per
+learning rate, training seed 0; the committed compact samples.npz.xz suffices) and scores each lr by
+the mean of val pass@K and Bo-K with VERIFIER at temperature 1 (the means metrics.json holds). Prints
+one line per method: `METHOD LR  val_score=...  (searched: lr=... score, ...)`, which run.sh scripts
+read back with awk.
 
 Usage: python experiments/choose_lr.py VAL_DIR METHOD... [--k 8] [--verifier noisy:target_auc=0.85]
 """
@@ -11,14 +12,16 @@ Usage: python experiments/choose_lr.py VAL_DIR METHOD... [--k 8] [--verifier noi
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from bonaware.evaluation.curves import bon_curve, pass_curve
+from bonaware.evaluation.report import load_run
 
 
 def score(run_dir: Path, k: int, verifier: str) -> float:
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    entry = metrics["per_temperature"][next(t for t in metrics["per_temperature"] if float(t) == 1.0)]
-    return 0.5 * (entry["pass"]["mean"][k - 1] + entry["bon"][verifier]["mean"][k - 1])
+    g = load_run(run_dir).at(1.0)
+    # the whole k-curves averaged over prompts, exactly as metrics.json's "mean" is computed
+    return 0.5 * (float(pass_curve(g).mean(axis=0)[k - 1]) + float(bon_curve(g, verifier).mean(axis=0)[k - 1]))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ PYTHON="${PYTHON:-$(dirname "$(command -v "$BONAWARE" || echo "$BONAWARE")")/pyt
 [ -x "$BONAWARE" ] || command -v "$BONAWARE" > /dev/null || {
   echo "error: bonaware not found: install it (README quick start) or set BONAWARE=" >&2; exit 2; }
 RUNS="${RUNS:-runs/experiments}"        # checkpoints, samples (large, not committed)
-RESULTS="${RESULTS:-docs/results}"     # reports with tables and PNGs (committed)
+RESULTS="${RESULTS:-docs/results}"     # reports with tables and PNGs, and the runs' compact data (committed)
 EXP_START=$(date +%s)
 
 train() {  # train OUT [bonaware train options...]
@@ -29,11 +29,36 @@ train() {  # train OUT [bonaware train options...]
   "$BONAWARE" train --out "$out" --ckpt_every 50 --resume "$@"
 }
 
-evaluate() {  # evaluate OUT [bonaware eval options...]: skipped once OUT/metrics.json exists
+evaluate() {  # evaluate OUT [bonaware eval options...]: skipped once OUT/metrics.json exists; then published
   local out=$1; shift
-  if [ -f "$out/metrics.json" ]; then echo "[cached] $out"; return; fi
-  "$BONAWARE" eval --out "$out" "$@" > /dev/null
-  echo "[eval] $out"
+  if [ -f "$out/metrics.json" ]; then echo "[cached] $out"; else
+    "$BONAWARE" eval --out "$out" "$@" > /dev/null
+    echo "[eval] $out"
+  fi
+  publish "$out"
+}
+
+data_dir() {  # data_dir DIR: where an evaluation folder under $RUNS is committed (experiments/README.md, Data):
+  # $RUNS/<exp>/eval/<x> -> $RESULTS/<exp>/data/<x>, $RUNS/<exp>/<y> -> $RESULTS/<exp>/data/<y>; others as they are
+  local dir=${1%/} rel rest
+  rel=${dir#"$RUNS"/}
+  if [ "$rel" = "$dir" ]; then echo "$dir"; return; fi
+  rest=${rel#*/}
+  [ "$rest" = "$rel" ] && rest=""
+  case $rest in eval) rest="" ;; eval/*) rest=${rest#eval/} ;; esac
+  echo "$RESULTS/${rel%%/*}/data${rest:+/$rest}"
+}
+
+publish() {  # publish RUN_DIR: its compact samples.npz.xz into $(data_dir RUN_DIR), the copy git keeps
+  local run=${1%/} dest
+  dest=$(data_dir "$run")
+  [ "$dest" != "$run" ] && [ -f "$run/samples.jsonl" ] || return 0
+  [ -f "$dest/samples.npz.xz" ] && [ ! "$run/samples.jsonl" -nt "$dest/samples.npz.xz" ] && return 0
+  if [ -f "$run/samples.npz.xz" ] && [ ! "$run/samples.jsonl" -nt "$run/samples.npz.xz" ]; then
+    mkdir -p "$dest" && cp "$run/samples.npz.xz" "$dest/samples.npz.xz.tmp" && mv "$dest/samples.npz.xz.tmp" "$dest/samples.npz.xz"
+  else  # evaluated before bonaware eval wrote the compact file
+    "$BONAWARE" compact "$run" --out "$dest" > /dev/null
+  fi
 }
 
 report() {  # report OUT RUN_DIR... [bonaware report options...]
@@ -48,7 +73,10 @@ report() {  # report OUT RUN_DIR... [bonaware report options...]
     done
     if [ $stale = 0 ]; then echo "[cached] $out/report.md"; return; fi
   fi
-  "$BONAWARE" report --out "$out" "$@"
+  # the report reads the committed copies of its runs, so its inputs.json points at data a clone has
+  local args=() a
+  for a in "$@"; do if [ -d "$a" ]; then args+=("$(data_dir "$a")"); else args+=("$a"); fi; done
+  "$BONAWARE" report --out "$out" "${args[@]}"
 }
 
 write_to() {  # write_to FILE COMMAND...: COMMAND's output into FILE, atomically (temp file, then rename)

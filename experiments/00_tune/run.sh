@@ -19,6 +19,6 @@ for m in grpo bon_rlb_p; do
     evaluate "$OUT/val/$m/lr$lr" "${VAL[@]}" --model "$OUT/train/$m/lr$lr/seed0/final" --name "$m lr=$lr"
   done
 done
-write_to "$RESULTS/00_tune/chosen_lr.txt" "$PYTHON" experiments/choose_lr.py "$OUT/val" grpo bon_rlb_p --k 8
+write_to "$RESULTS/00_tune/chosen_lr.txt" "$PYTHON" experiments/choose_lr.py "$(data_dir "$OUT/val")" grpo bon_rlb_p --k 8
 cat "$RESULTS/00_tune/chosen_lr.txt"
 finish

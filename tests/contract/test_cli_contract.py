@@ -78,6 +78,9 @@ CASES = [
     ("report", ["{in}/no_such_run", "--level=2", "--out={out}/r"], ["--level"]),
     ("report", ["{in}/run_without_samples", "--out={out}/r"], ["run_without_samples", "samples.jsonl"]),
     ("report", ["{in}/run_bad_samples", "--out={out}/r"], ["samples.jsonl:1"]),
+    ("compact", ["{in}/run_without_samples"], ["run_without_samples", "no samples.jsonl"]),
+    ("compact", ["{in}/run_bad_samples", "--out={out}/c"], ["samples.jsonl:1"]),
+    ("compact", ["{in}/run_bad_samples", "{in}/run_without_samples", "--out={out}/c"], ["--out", "one RUN_DIR"]),
 ]
 
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("bonaware.cli.tasks", "list tasks with their split sizes, kind and default verifier"),
     "eval": ("bonaware.cli.eval", "sample, score and evaluate pass@k / BoN@k / maj@k for every k <= n, per T"),
     "report": ("bonaware.cli.report", "markdown report with plots comparing evaluation runs (from saved samples)"),
+    "compact": ("bonaware.cli.compact", "write an eval run's compact samples.npz.xz (every number, no texts)"),
     "models": ("bonaware.cli.models", "list the embedded models; build one into the cache"),
     "train-verifier": ("bonaware.cli.train_verifier", "train a learned verifier on samples, print held-out AUC"),
     "sample": ("bonaware.cli.sample", "sample n completions per prompt to resumable JSONL (for verify)"),

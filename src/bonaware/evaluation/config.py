@@ -37,7 +37,8 @@ class EvalConfig:
     top_p: float = option(1.0, "nucleus sampling threshold")
     seed: int = option(0, "seed of the problem choice, the sampling and the bootstrap")
     batch_prompts: int = option(8, "prompts sampled per chunk (results are cached per chunk; keep it fixed to resume)")
-    out: str = option("runs/eval", "output folder: samples.jsonl, run.json, metrics.json, summary.md")
+    out: str = option("runs/eval", "output folder: samples.jsonl, run.json, metrics.json, summary.md and the "
+                               "compact samples.npz.xz (the one to commit)")
     name: str | None = option(None, "name of this run in reports", default_text="the model")
     train_dir: str | None = option(None, "training run folder with metrics.csv, for training compute in reports",
                                    default_text="the model folder's parent when it has one")

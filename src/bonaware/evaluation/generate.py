@@ -20,6 +20,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bonaware.errors import BonawareError
+from bonaware.evaluation.compact import COMPACT_FILE, write_compact
+from bonaware.evaluation.compute import training_compute
 from bonaware.evaluation.groups import train_seed_of
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
@@ -118,7 +120,8 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     Verifier}``; their scores r go to ``scores[label]``. The environment reward R (``correct``) comes
     from the ``oracle`` verifier, i.e. the task's checker. Cached and resumable in ``out_dir``
     (``samples.jsonl``); writes ``run.json`` (``meta`` + the settings; ``train_seed`` defaults to the
-    seed in the model's training run ``config.json``), ``metrics.json`` and ``summary.md``.
+    seed in the model's training run ``config.json``), ``metrics.json``, ``summary.md`` and the compact
+    ``samples.npz.xz`` (:mod:`bonaware.evaluation.compact`).
     """
     from bonaware.sampling import SamplingParams, get_sampler
     from bonaware.verifiers import get_verifier, verifier_from_spec
@@ -169,9 +172,13 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     finally:
         for judge in [oracle, *owned]:
             judge.close()
-    samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
+    saved = load_samples(out_dir / SAMPLES_FILE, meta=run_meta)
+    samples = restrict(saved, [p.id for p in problems], temperatures)
     metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
                             level=level, n_boot=n_boot, seed=seed, progress=progress)
+    # the compact copy of everything saved, for committing (samples.jsonl stays local)
+    train = training_compute(run_meta["train_dir"], num_params) if run_meta.get("train_dir") else None
+    write_compact(saved, out_dir / COMPACT_FILE, diversity_seeds={0, int(seed)}, training=train)
     return EvalResult(out_dir, samples, metrics)
 
 

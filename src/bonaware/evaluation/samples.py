@@ -18,6 +18,10 @@ so a killed run leaves whole rows only and a resumed run skips the (problem_id, 
 already present (:class:`SamplesWriter`). :func:`load_samples` validates every row (errors name
 ``file:line`` and the field) and groups rows by temperature into ``[prompts, n]`` arrays
 (:class:`TemperatureSamples`), prompts sorted by id so the numbers do not depend on write order.
+
+A run folder may instead (or also) hold the *compact samples file* ``samples.npz.xz``
+(:mod:`bonaware.evaluation.compact`): every number of the evaluation from a few bytes per sample,
+without the completion texts. :func:`load_samples` reads it when the folder has no ``samples.jsonl``.
 """
 
 from __future__ import annotations
@@ -125,8 +129,45 @@ def _check_row(row: dict, where: str) -> None:
 
 
 @dataclass
+class SavedStatistics:
+    """What a compact samples file keeps in place of the completion texts and the raw verifier scores.
+
+    ``text_diversity[seed][metric]``: the per-prompt n-gram / edit diversity ([P], in ``problem_ids``
+    order) computed from the texts with ``diversity_params`` and that pair-sampling seed;
+    ``pooled_auc[verifier]``: the Mann–Whitney counts (above, tied) of the raw scores over every sample
+    of the temperature (None once a subset of the prompts is selected: they no longer apply).
+    """
+
+    text_diversity: dict[int, dict[str, np.ndarray]]
+    diversity_params: dict
+    pooled_auc: dict[str, tuple[int, int]] | None
+
+    def pooled_auc_counts(self, verifier: str, temperature: float) -> tuple[int, int]:
+        if self.pooled_auc is None or verifier not in self.pooled_auc:
+            raise BonawareError(f"T={temperature:g}: the pooled AUC of {verifier!r} over a subset of the prompts "
+                                "needs the raw scores (samples.jsonl); the compact file has it for all its prompts")
+        return self.pooled_auc[verifier]
+
+    def diversity(self, seed: int, params: dict, temperature: float) -> dict[str, np.ndarray]:
+        if not self.text_diversity:
+            raise BonawareError(f"T={temperature:g}: text diversity of a reordered or partial prompt set needs "
+                                "the completion texts (samples.jsonl)")
+        if params != self.diversity_params or seed not in self.text_diversity:
+            raise BonawareError(
+                f"T={temperature:g}: text diversity with {params} at seed {seed} needs the completion texts "
+                f"(samples.jsonl); the compact file has it for seeds {sorted(self.text_diversity)} with "
+                f"{self.diversity_params}")
+        return self.text_diversity[seed]
+
+
+@dataclass
 class TemperatureSamples:
-    """All prompts sampled at one temperature, as ``[P, n]`` arrays (row i = ``problem_ids[i]``)."""
+    """All prompts sampled at one temperature, as ``[P, n]`` arrays (row i = ``problem_ids[i]``).
+
+    Loaded from a compact file, ``completions`` is None, ``scores`` hold within-prompt dense ranks
+    (0 = lowest score; the same order and ties as the scores, so BoN@k and the within-prompt AUC are
+    unchanged) and ``saved`` the statistics that need the texts or the raw scores.
+    """
 
     temperature: float
     problem_ids: list[str]
@@ -135,7 +176,8 @@ class TemperatureSamples:
     answers: list[list[str | None]]  # P × n extracted answers
     n_tokens: np.ndarray  # [P, n] completion lengths
     prompt_tokens: np.ndarray  # [P]
-    completions: list[list[str]]  # P × n texts
+    completions: list[list[str]] | None  # P × n texts (None: loaded from a compact file)
+    saved: SavedStatistics | None = None
 
     @property
     def n(self) -> int:
@@ -153,10 +195,16 @@ class TemperatureSamples:
         if missing:
             raise BonawareError(f"T={self.temperature:g}: no samples for problem(s) {', '.join(missing[:3])}")
         idx = [index[p] for p in problem_ids]
+        saved = self.saved
+        if saved is not None and list(problem_ids) != self.problem_ids:
+            # a row's text diversity was drawn with its position as seed: valid only in place; the pooled
+            # AUC counts hold for the same prompts in any order
+            same = len(idx) == len(self.problem_ids) and set(problem_ids) == set(self.problem_ids)
+            saved = SavedStatistics({}, saved.diversity_params, saved.pooled_auc if same else None)
         return TemperatureSamples(
             self.temperature, list(problem_ids), self.correct[idx], {k: v[idx] for k, v in self.scores.items()},
             [self.answers[i] for i in idx], self.n_tokens[idx], self.prompt_tokens[idx],
-            [self.completions[i] for i in idx])
+            None if self.completions is None else [self.completions[i] for i in idx], saved)
 
 
 @dataclass
@@ -166,6 +214,8 @@ class SampleSet:
     path: Path | None
     by_temperature: dict[float, TemperatureSamples]
     meta: dict = field(default_factory=dict)
+    #: training compute of the evaluated model, saved by the compact file for when its training folder is gone
+    training: dict | None = None
 
     @property
     def temperatures(self) -> list[float]:
@@ -226,12 +276,20 @@ def group_rows(rows: Iterable[tuple[dict, str]], path: Path | None = None, meta:
 
 
 def load_samples(path: str | os.PathLike, meta: dict | None = None) -> SampleSet:
-    """Read and validate a samples file (or a run folder holding ``samples.jsonl``)."""
+    """Read and validate a samples file, or a run folder holding ``samples.jsonl`` or, without it, the
+    compact ``samples.npz.xz`` (``meta`` defaults to the run metadata saved in the compact file)."""
+    from bonaware.evaluation.compact import COMPACT_FILE, load_compact
+
     path = Path(path)
     if path.is_dir():
+        if not (path / SAMPLES_FILE).is_file() and (path / COMPACT_FILE).is_file():
+            return load_compact(path / COMPACT_FILE, meta)
         path = path / SAMPLES_FILE
+    elif path.name.endswith(".npz.xz") and path.is_file():
+        return load_compact(path, meta)
     if not path.is_file():
-        raise BonawareError(f"no samples file {str(path)!r} (is this a 'bonaware eval' run folder?)")
+        raise BonawareError(f"no samples file {str(path)!r} (is this a 'bonaware eval' run folder? It holds "
+                            f"neither {SAMPLES_FILE} nor {COMPACT_FILE})")
     rows = ((row, f"{path}:{i}") for i, row in iter_jsonl_numbered(path))
     sample_set = group_rows(rows, path, meta)
     if not sample_set.by_temperature:
