@@ -1,7 +1,9 @@
 """Shared by the sampling benchmarks: a SmolLM2-shaped random model and honest peak-memory readings.
 
 Memory is the process's resident set (RSS) as the kernel reports it, which is what runs out on a
-CPU box. Each variant runs in its own subprocess (``run_variant``); inside it, ``reset_peak()``
+CPU box; with ``--device cuda`` it is torch's GPU allocation instead (``memory_allocated`` /
+``max_memory_allocated``), and times are taken after ``cuda.synchronize()``. Each variant runs in
+its own subprocess (``run_variant``); inside it, ``reset_peak()``
 clears the kernel's high-water mark (``/proc/self/clear_refs``, Linux >= 4.0) after the model is
 built, and ``peak_mb()`` reads it back (``VmHWM``), so the reported *working* memory is what the
 measured code added on top of weights, inputs and libraries. Children run with a fixed glibc mmap
@@ -35,14 +37,14 @@ SMOLLM2_135M = dict(
 )
 
 
-def random_llama(**overrides):
-    """A randomly initialised fp32 Llama of SmolLM2-135M's shape (``overrides`` change fields)."""
+def random_llama(device: str = "cpu", dtype: str = "float32", **overrides):
+    """A randomly initialised Llama of SmolLM2-135M's shape (``overrides`` change fields) on ``device``."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
     cfg = LlamaConfig(**{**SMOLLM2_135M, **overrides}, pad_token_id=0, bos_token_id=None, eos_token_id=None)
-    return LlamaForCausalLM(cfg).eval()
+    return LlamaForCausalLM(cfg).to(device=device, dtype=getattr(torch, dtype)).eval()
 
 
 def _status(field: str) -> float:
@@ -61,19 +63,44 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def rss_mb() -> float:
-    """Current resident set size in MiB."""
+def rss_mb(device: str = "cpu") -> float:
+    """Current resident set size in MiB (on ``cuda``: memory allocated by torch on the GPU)."""
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+        return torch.cuda.memory_allocated() / 2**20
     return _status("VmRSS")
 
 
-def reset_peak() -> None:
-    """Reset the kernel's peak-RSS mark to the current RSS."""
+def reset_peak(device: str = "cpu") -> None:
+    """Reset the kernel's peak-RSS mark to the current RSS (on ``cuda``: torch's peak-allocation mark)."""
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        return
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def peak_mb() -> float:
-    """Peak resident set size since the last :func:`reset_peak`, in MiB."""
+def peak_mb(device: str = "cpu") -> float:
+    """Peak resident set size since the last :func:`reset_peak`, in MiB (on ``cuda``: peak GPU allocation)."""
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() / 2**20
     return _status("VmHWM")
+
+
+def elapsed(start: float, device: str = "cpu") -> float:
+    """Wall seconds since ``start`` (``time.perf_counter``), after the GPU's queued work has finished."""
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
 
 
 def run_variant(script: str, args: list[str], timeout: float = 900) -> dict:

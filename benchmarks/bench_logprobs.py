@@ -20,7 +20,7 @@ import argparse
 import json
 import time
 
-from _measure import peak_mb, random_llama, reset_peak, rss_mb, run_variant
+from _measure import elapsed, peak_mb, random_llama, reset_peak, rss_mb, run_variant
 
 
 def child(args: argparse.Namespace) -> None:
@@ -29,7 +29,8 @@ def child(args: argparse.Namespace) -> None:
     from bonaware.sampling import hf_model, logprobs, naive_sequence_logprobs, sequence_logprobs
 
     torch.set_num_threads(args.threads)
-    model = random_llama(num_hidden_layers=args.layers)
+    dev = args.device
+    model = random_llama(dev, args.dtype, num_hidden_layers=args.layers)
     if args.train == "body":  # LoRA-like: the (tied) embedding / lm_head matrix gets no gradient
         model.get_output_embeddings().weight.requires_grad_(False)
     if args.checkpointing:  # HF activation checkpointing: decoder layers recomputed in backward
@@ -37,7 +38,7 @@ def child(args: argparse.Namespace) -> None:
         model.train()  # checkpointing acts in train mode only; the random config has no dropout
     g = torch.Generator().manual_seed(0)
     vocab = model.config.vocab_size
-    prompt = torch.randint(1, vocab, (args.prompt_len,), generator=g).tolist()
+    prompt = torch.randint(1, vocab, (args.prompt_len,), generator=g).tolist()  # ids: built on the CPU
     completions = [
         torch.randint(1, vocab, (args.length - args.prompt_len,), generator=g).tolist() for _ in range(args.n)
     ]
@@ -45,7 +46,7 @@ def child(args: argparse.Namespace) -> None:
     def run(p, cs):
         if args.variant == "decoder":  # the decoder's own share: shared-prompt hidden states, no head
             body, _ = hf_model.decoder_and_head(model)
-            targets, mask = hf_model.right_pad(cs, 0, torch.device("cpu"))
+            targets, mask = hf_model.right_pad(cs, 0, torch.device(dev))
             if hf_model.hf_checkpointing_active(model):
                 hidden = logprobs._hidden_recompute_prompt(body, p, targets, mask)
             else:
@@ -61,11 +62,11 @@ def child(args: argparse.Namespace) -> None:
 
     run(prompt[:4], [c[:4] for c in completions])  # warm-up: kernels, allocator
     model.zero_grad(set_to_none=True)
-    base = rss_mb()
-    reset_peak()
+    base = rss_mb(dev)
+    reset_peak(dev)
     start = time.perf_counter()
     lp = run(prompt, completions)
-    seconds = time.perf_counter() - start
+    seconds = elapsed(start, dev)
     print(
         json.dumps(
             dict(
@@ -74,8 +75,8 @@ def child(args: argparse.Namespace) -> None:
                 train=args.train,
                 seconds=seconds,
                 base_mb=base,
-                peak_mb=peak_mb(),
-                working_mb=peak_mb() - base,
+                peak_mb=peak_mb(dev),
+                working_mb=peak_mb(dev) - base,
                 logp_sum=float(lp.double().sum()),
             )
         )
@@ -102,6 +103,8 @@ def main() -> None:
     )
     parser.add_argument("--checkpointing", action="store_true", help="enable HF activation checkpointing")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (memory: peak RSS, or peak GPU allocation)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model weights")
     args = parser.parse_args()
     if args.child:
         args.layers, args.train = args.layers[0], args.train[0]
@@ -110,10 +113,12 @@ def main() -> None:
     full_logits_mb = args.n * args.length * 49152 * 4 / 2**20
     print(
         f"N={args.n}, length={args.length} (prompt {args.prompt_len}), vocab 49152, hidden 576, "
-        f"chunk_size={args.chunk_size}, activation checkpointing {'on' if args.checkpointing else 'off'}; "
+        f"{args.device}, {args.dtype}, chunk_size={args.chunk_size}, "
+        f"activation checkpointing {'on' if args.checkpointing else 'off'}; "
         f"one fp32 [N, L, V] logits tensor = {full_logits_mb:.0f} MiB"
     )
-    print(f"{'layers':>6} {'grads':>5} {'variant':>8} {'time s':>7} {'working MiB':>12} {'peak RSS MiB':>13}")
+    peak_name = "peak GPU MiB" if args.device.startswith("cuda") else "peak RSS MiB"
+    print(f"{'layers':>6} {'grads':>5} {'variant':>8} {'time s':>7} {'working MiB':>12} {peak_name:>13}")
     common = [
         "--n",
         str(args.n),
@@ -125,6 +130,10 @@ def main() -> None:
         str(args.chunk_size),
         "--threads",
         str(args.threads),
+        "--device",
+        args.device,
+        "--dtype",
+        args.dtype,
         *(["--checkpointing"] if args.checkpointing else []),
     ]
     for layers in args.layers:
@@ -143,7 +152,7 @@ def main() -> None:
             rel = abs(naive["logp_sum"] - ours["logp_sum"]) / abs(naive["logp_sum"])
             mem, peak = ours["working_mb"] / naive["working_mb"], ours["peak_mb"] / naive["peak_mb"]
             print(
-                f"{'':>13} chunked/naive: working memory {mem:.2f}x, peak RSS {peak:.2f}x, "
+                f"{'':>13} chunked/naive: working memory {mem:.2f}x, peak {peak:.2f}x, "
                 f"time {ours['seconds'] / naive['seconds']:.2f}x (sum log-prob rel. diff {rel:.1e})"
             )
 

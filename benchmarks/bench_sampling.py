@@ -23,7 +23,7 @@ import argparse
 import json
 import time
 
-from _measure import cpu_s, peak_mb, random_llama, reset_peak, rss_mb, run_variant
+from _measure import cpu_s, elapsed, peak_mb, random_llama, reset_peak, rss_mb, run_variant
 
 
 def _tokenizer(vocab_size: int):
@@ -42,7 +42,8 @@ def child(args: argparse.Namespace) -> None:
     from bonaware.sampling import HFSampler, SamplingParams, naive_sequence_logprobs
 
     torch.set_num_threads(args.threads)
-    model = random_llama(num_hidden_layers=args.layers)
+    dev = args.device
+    model = random_llama(dev, args.dtype, num_hidden_layers=args.layers)
     vocab = model.config.vocab_size
     tokenizer = _tokenizer(vocab)
     g = torch.Generator().manual_seed(0)
@@ -55,7 +56,7 @@ def child(args: argparse.Namespace) -> None:
 
     def usual(prompt_ids, new_tokens):
         torch.manual_seed(0)
-        ids = torch.tensor(prompt_ids)  # equal lengths: no padding needed
+        ids = torch.tensor(prompt_ids, device=dev)  # equal lengths: no padding needed
         with torch.no_grad():
             seqs = model.generate(
                 input_ids=ids,
@@ -76,11 +77,13 @@ def child(args: argparse.Namespace) -> None:
 
     run = ours if args.variant == "ours" else usual
     run([p[:8] for p in prompts], 2)  # warm-up
-    base = rss_mb()
-    reset_peak()
+    base = rss_mb(dev)
+    reset_peak(dev)
     start, cpu_start = time.perf_counter(), cpu_s()
     tokens = run(prompts, args.completion)
-    seconds, cpu = time.perf_counter() - start, cpu_s() - cpu_start
+    seconds, cpu = elapsed(start, dev), cpu_s() - cpu_start
+    if dev.startswith("cuda"):
+        cpu = seconds  # on a GPU the host's CPU time is not the cost: compare synchronised wall time
     print(
         json.dumps(
             dict(
@@ -89,8 +92,8 @@ def child(args: argparse.Namespace) -> None:
                 cpu_s=cpu,
                 tokens=tokens,
                 base_mb=base,
-                peak_mb=peak_mb(),
-                working_mb=peak_mb() - base,
+                peak_mb=peak_mb(dev),
+                working_mb=peak_mb(dev) - base,
             )
         )
     )
@@ -111,13 +114,17 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=2, help="prompts per call")
     parser.add_argument("--layers", type=int, default=30, help="decoder layers (30 = SmolLM2-135M)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (on cuda, 'cpu s' is synchronised GPU wall time "
+                                                         "and memory is peak GPU allocation)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model weights")
     args = parser.parse_args()
     if args.child:
         args.n = args.n[0]
         return child(args)
 
     print(
-        f"random Llama, SmolLM2-135M shape ({args.layers} layers), fp32, {args.threads} thread(s); "
+        f"random Llama, SmolLM2-135M shape ({args.layers} layers), {args.dtype} on {args.device}, "
+        f"{args.threads} thread(s); "
         f"{args.prompts} prompts x N completions of {args.completion} tokens; "
         "cpu s = user+sys CPU time of the measured call, wall s = its elapsed time"
     )
@@ -134,6 +141,8 @@ def main() -> None:
                 prompts=args.prompts,
                 layers=args.layers,
                 threads=args.threads,
+                device=args.device,
+                dtype=args.dtype,
             )
             flags = [x for k, v in flags.items() for x in (f"--{k}", str(v))]
             res = {v: run_variant(__file__, ["--variant", v, *flags]) for v in ("hf", "generate", "ours")}

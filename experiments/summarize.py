@@ -1,36 +1,60 @@
-"""The tables of docs/results.md, printed from ``bonaware report`` folders (their report.json).
+"""The tables of docs/results.md, recomputed from the committed compact data of each report folder.
 
     python experiments/summarize.py table docs/results/03_pass_at_n --metrics pass@1,pass@8,pass@64
     python experiments/summarize.py table docs/results/01_bon_sft --metrics bon@1,bon@8 --diff
+    python experiments/summarize.py table docs/results/09_smollm2_headline --metrics pass@8,bon@32 --groups --diff
     python experiments/summarize.py seeds docs/results/03_pass_at_n/seeds --methods rl_s,grpo,bon_rlb_p,pass_at_k
     python experiments/summarize.py subreports docs/results/05_cross_domain --subs add3,sub2,add2,mul21,word
     python experiments/summarize.py savings docs/results/03_pass_at_n --runs rl_s,grpo,star,bon_rlb_p,pass_at_k
     python experiments/summarize.py best-t docs/results/08_coscaling --ns 1,2,4,8,16,64
     python experiments/summarize.py diversity docs/results/06_diversity
+    python experiments/summarize.py claims                      # experiments/claims.yaml on docs/results
+    python experiments/summarize.py check docs/results.md       # every cited table, regenerated and compared
 
-Metrics are ``pass@N``, ``bon@N`` (the report's verifier) or ``maj@N``; cells are means with 95%
-bootstrap CIs over prompts, or paired differences against the report's baseline (``*``: the CI
-excludes 0). Every number comes from report.json, which ``bonaware report`` recomputes from the saved
-samples: nothing in docs/results.md is typed by hand.
+A report folder's numbers are recomputed on the fly from the run folders its ``inputs.json`` names
+(``bonaware report`` writes it; the runs' compact ``samples.npz.xz`` are committed under
+``docs/results/<experiment>/data/``), so a fresh clone needs nothing else; a folder with only a
+``report.json`` (older reports) is read as it is. Metrics are ``pass@N``, ``bon@N`` (the report's
+verifier) or ``maj@N``; cells are means with 95% bootstrap CIs over prompts, or paired differences
+against the report's baseline (``*``: the CI excludes 0); with ``--groups``, one row per run group of
+training seeds with seed-aware CIs, Δ and P(A>B). Nothing in docs/results.md is typed by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
+import re
+import runpy
+import shlex
 import sys
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from bonaware.evaluation.report import ci_cell, diff_cell, markdown_table
+from bonaware.errors import BonawareError
+from bonaware.evaluation.report import INPUTS_FILE, ci_cell, diff_cell, markdown_table, recompute_report
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def load(report_dir: str | Path) -> dict:
-    path = Path(report_dir) / "report.json"
-    if not path.is_file():
-        raise SystemExit(f"error: {path} does not exist (run the experiment first)")
-    return json.loads(path.read_text())
+    """A report's numbers: recomputed from its inputs.json and the runs' data, else its report.json."""
+    return _load(str(Path(report_dir).resolve()))
+
+
+@cache
+def _load(report_dir: str) -> dict:
+    folder = Path(report_dir)
+    if (folder / INPUTS_FILE).is_file():
+        return recompute_report(folder)
+    if (folder / "report.json").is_file():
+        return json.loads((folder / "report.json").read_text())
+    raise SystemExit(f"error: {folder} has neither {INPUTS_FILE} nor report.json (run the experiment first)")
 
 
 def _md(header: list[str], rows: list[list]) -> str:
@@ -66,6 +90,35 @@ def table(report: dict, metrics: list[str], diff: bool = False, temperature: flo
                 s = e["bon"][report["verifier"]] if kind == "bon" else e[kind]
                 cells.append(_mean_ci(s, int(k)))
         rows.append([name, *cells])
+    return _md(header, rows)
+
+
+def group_table(report: dict, metrics: list[str], diff: bool = False) -> str:
+    """One row per run group (training seeds of one configuration) at the report's temperature: the
+    seed-aware mean [95% CI], or with ``diff`` the seed-aware paired Δ vs the baseline group [CI] and
+    P(A > B) (report.json ``groups`` / ``comparisons``, written by ``bonaware report``)."""
+    if "groups" not in report:
+        raise SystemExit("error: this report has no run groups (written before bonaware report grouped seeds)")
+    base = report["baseline_group"]
+    header = ["group", "seeds", *(m + (f" (Δ vs {base})" if diff else "") for m in metrics)]
+    if diff:
+        header.append(f"P(A>B) {metrics[-1]}")
+    rows = []
+    for name, g in report["groups"].items():
+        if diff and name == base:
+            continue
+        cells = []
+        for m in metrics:
+            kind, k = m.split("@")
+            if diff:
+                cells.append(diff_cell(report["comparisons"][name]["metrics"][kind], int(k) - 1))
+            else:
+                cells.append(ci_cell(g["metrics"][kind], int(k) - 1))
+        if diff:  # the probability of improvement of the last metric, with its CI
+            kind, k = metrics[-1].split("@")
+            p = report["comparisons"][name]["metrics"][kind]["p_improve"]
+            cells.append(f"{p['mean'][int(k) - 1]:.2f} [{p['lo'][int(k) - 1]:.2f}, {p['hi'][int(k) - 1]:.2f}]")
+        rows.append([name, len(g["seeds"]), *cells])
     return _md(header, rows)
 
 
@@ -150,7 +203,100 @@ def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",")]
 
 
-def main(argv: list[str] | None = None) -> int:
+SUB = re.compile(r"^<sub>`(?P<cmd>[^`]+)`</sub>$")
+
+
+def cited_tables(lines: list[str], where: str) -> list[tuple[int, str, int, int]]:
+    """Every ``<sub>`command`</sub>`` line of a markdown file with the table right above it:
+    (line number, command, first table line index, end index)."""
+    out = []
+    for i, line in enumerate(lines):
+        m = SUB.match(line.strip())
+        if not m:
+            continue
+        end = i
+        while end > 0 and not lines[end - 1].strip():
+            end -= 1
+        start = end
+        while start > 0 and lines[start - 1].startswith("|"):
+            start -= 1
+        if start == end:
+            raise BonawareError(f"{where}:{i + 1}: no table right above the cited command")
+        out.append((i + 1, m["cmd"], start, end))
+    return out
+
+
+@contextlib.contextmanager
+def _in_root():
+    before = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run_cited(cmd: str) -> str:
+    """Run a cited ``python SCRIPT ARGS`` command from the repository root, in this process; its output."""
+    argv = shlex.split(cmd)
+    if len(argv) < 2 or argv[0] not in ("python", "python3"):
+        raise BonawareError(f"`{cmd}`: only `python SCRIPT ...` commands can be re-run")
+    script = (ROOT / argv[1]).resolve()
+    out, code = io.StringIO(), 0
+    with _in_root(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()) as err:
+        try:
+            if script == Path(__file__).resolve():
+                code = _dispatch(_parser().parse_args(argv[2:]))
+            else:
+                saved, sys.argv = sys.argv, [str(script), *argv[2:]]
+                try:
+                    runpy.run_path(str(script), run_name="__main__")
+                finally:
+                    sys.argv = saved
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+            print(e.code if isinstance(e.code, str) else "", file=sys.stderr)
+        except BonawareError as e:
+            code = 2
+            print(f"error: {e}", file=sys.stderr)
+    if code:
+        raise BonawareError(f"`{cmd}` failed (exit {code}): {err.getvalue().strip()[-300:]}")
+    return out.getvalue().strip()
+
+
+def check(path: Path, write: bool = False) -> int:
+    """Regenerate every cited table of the markdown file ``path`` and compare (``write``: replace them)."""
+    import difflib
+
+    from bonaware.io import write_text_atomic
+
+    text = path.read_text()
+    lines = text.splitlines()
+    bad, messages = 0, []
+    for line_no, cmd, start, end in reversed(cited_tables(lines, str(path))):  # bottom up: --write keeps indices
+        try:
+            got = run_cited(cmd)
+        except BonawareError as e:
+            bad += 1
+            messages.append(f"{path}:{line_no}: FAILED {e}")
+            continue
+        want = "\n".join(lines[start:end])
+        if got == want:
+            messages.append(f"{path}:{line_no}: ok")
+        elif write:
+            lines[start:end] = got.splitlines()
+            messages.append(f"{path}:{line_no}: rewritten")
+        else:
+            bad += 1
+            diff = difflib.unified_diff(want.splitlines(), got.splitlines(), "in the file", "recomputed", lineterm="")
+            messages.append(f"{path}:{line_no}: DIFFERS from `{cmd}`\n" + "\n".join(diff))
+    print("\n".join(reversed(messages)))
+    if write:
+        write_text_atomic(path, "\n".join(lines) + ("\n" if text.endswith("\n") else ""))
+    return 1 if bad else 0
+
+
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("table")
@@ -158,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--metrics", default="pass@1,pass@8,bon@8")
     p.add_argument("--diff", action="store_true", help="paired differences against the baseline")
     p.add_argument("--temperature", type=float, default=None)
+    p.add_argument("--groups", action="store_true",
+                   help="one row per run group with seed-aware CIs (and with --diff: Δ vs the baseline group, P(A>B))")
     p = sub.add_parser("seeds")
     p.add_argument("report_dir")
     p.add_argument("--methods", required=True)
@@ -177,8 +325,25 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("diversity")
     p.add_argument("report_dir")
     p.add_argument("--n", type=int, default=32, help="the large N shown beside pass@1")
-    a = ap.parse_args(argv)
-    if a.cmd == "table":
+    p = sub.add_parser("claims", help="the claims table: Δ with its seed-aware CI, P(A>B) and the verdict")
+    p.add_argument("claims_file", nargs="?", default=str(ROOT / "experiments" / "claims.yaml"))
+    p.add_argument("--root", default=str(ROOT / "docs" / "results"),
+                   help="folder of the experiments; a group A/B is ROOT/<experiment>/data/<group>")
+    p.add_argument("--n_boot", type=int, default=4000, help="bootstrap replicates")
+    p = sub.add_parser("check", help="regenerate every table cited with a <sub> command and compare")
+    p.add_argument("markdown", nargs="?", default=str(ROOT / "docs" / "results.md"))
+    p.add_argument("--write", action="store_true", help="replace each table by the recomputed one")
+    return ap
+
+
+def _dispatch(a: argparse.Namespace) -> int:
+    if a.cmd == "check":
+        return check(Path(a.markdown), a.write)
+    if a.cmd == "table" and a.groups:
+        if a.temperature is not None:
+            raise SystemExit("error: --groups uses the report's temperature (group statistics exist only there)")
+        out = group_table(load(a.report_dir), a.metrics.split(","), a.diff)
+    elif a.cmd == "table":
         out = table(load(a.report_dir), a.metrics.split(","), a.diff, a.temperature)
     elif a.cmd == "seeds":
         out = seeds(load(a.report_dir), a.methods.split(","), _ints(a.ks))
@@ -188,10 +353,24 @@ def main(argv: list[str] | None = None) -> int:
         out = savings(load(a.report_dir), a.runs.split(","), _ints(a.ns))
     elif a.cmd == "best-t":
         out = best_t(load(a.report_dir), _ints(a.ns))
+    elif a.cmd == "claims":
+        from bonaware.evaluation.claims import claims_table
+
+        out = claims_table(a.claims_file, a.root, n_boot=a.n_boot)
     else:
         out = diversity(load(a.report_dir), a.n)
     print(out)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _load.cache_clear()  # a new command sees the data as it is now
+    try:
+        return _dispatch(args)
+    except BonawareError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

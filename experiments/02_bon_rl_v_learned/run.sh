@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Experiment 2 — BoN-RL-V vs RL-V (N'=1) vs base with a *learned* verifier (paper Fig. 5), tiny model,
-# about 5.5 min on 2 CPU cores.
-# 1. sample the base policy on 400 *training* prompts (n=16) and train a learned verifier on them;
-# 2. RL-V (N'=1, 128 prompts x 1 sample per step) and BoN-RL-V (N' in {4, 8, 16}, 16 prompts x N'),
-#    all rewarded by that verifier's score;
-# 3. Bo-N ranked by the learned verifier (and pass@N from the true checker) on 128 held-out prompts.
+# Experiment 2 — BoN-RL-V vs RL-V with a learned verifier (paper Fig. 5). The verifier is trained on the
+# base model's samples of 400 TRAIN prompts (never val/test); RL-V (N'=1, 128 prompts x 1 sample) vs
+# BoN-RL-V (16 prompts x N'=8: the same samples per step), both trained and evaluated with that verifier;
+# 3 training seeds; 128 test prompts x 32 samples. ~10 min on one core.
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/02_bon_rl_v_learned
 evaluate "$OUT/verifier_data" --config experiments/tiny_eval.yaml --split train --num_prompts 400 --n 16 \
@@ -13,19 +11,14 @@ if [ ! -f "$OUT/verifier/verifier.json" ]; then
   "$BONAWARE" train-verifier --samples "$OUT/verifier_data" --model tiny --out "$OUT/verifier" --seed 0
 fi
 V="learned:path=$OUT/verifier"
-evaluate "$OUT/eval/base" --config experiments/tiny_eval.yaml --verifier "$V,oracle" --name base
-runs=("$OUT/eval/base")
-train "$OUT/train/rl_v" --config experiments/tiny_train.yaml --method rl_v --n_prime 1 --batch_prompts 128 \
-  --verifier "$V"
-evaluate "$OUT/eval/rl_v" --config experiments/tiny_eval.yaml --verifier "$V,oracle" \
-  --model "$OUT/train/rl_v/final" --name "rl_v N'=1"
-runs+=("$OUT/eval/rl_v")
-for np in 4 8 16; do
-  train "$OUT/train/bon_rl_v_$np" --config experiments/tiny_train.yaml --method bon_rl_v --n_prime $np \
-    --verifier "$V"
-  evaluate "$OUT/eval/bon_rl_v_$np" --config experiments/tiny_eval.yaml --verifier "$V,oracle" \
-    --model "$OUT/train/bon_rl_v_$np/final" --name "bon_rl_v N'=$np"
-  runs+=("$OUT/eval/bon_rl_v_$np")
+EVAL=(--config experiments/tiny_eval.yaml --verifier "$V,oracle")
+evaluate "$OUT/eval/base/seed0" "${EVAL[@]}" --name base
+groups=("$OUT/eval/base")
+for m in rl_v bon_rl_v; do
+  train_seeds "$OUT/train/$m" --config experiments/tiny_train.yaml --method $m $(sizes_for $m) --verifier "$V" \
+    --lr "$(lr_for $m)"
+  evaluate_seeds "$OUT/eval/$m" "$OUT/train/$m" "${EVAL[@]}" --name "$m"
+  groups+=("$OUT/eval/$m")
 done
-report "$RESULTS/02_bon_rl_v_learned" "${runs[@]}" --verifier "$V"
+report "$RESULTS/02_bon_rl_v_learned" "${groups[@]}" --verifier "$V"
 finish

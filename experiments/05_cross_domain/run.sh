@@ -1,23 +1,22 @@
 #!/usr/bin/env bash
-# Experiment 5 — cross-domain generalisation, tiny model, about 5.5 min on 2 CPU cores.
-# Train on one family (add3: three single-digit addends) with RL-S (N'=1), BoN-RLB(P) and exact pass@8
-# (N'=8); evaluate base and each model on add3 (in domain), sub2, add2, mul21 and word problems.
-# (CHAMP competition problems do not fit the tiny model's 128-character context: see 05b_champ.sh,
-# which evaluates the SmolLM2 models of experiment 9 on them.)
+# Experiment 5 — held-out generalisation (paper Fig. 7): train on the add3 family only (RL-S 128 prompts x 1,
+# GRPO and BoN-RLB(P) 16 x N'=8; 3 training seeds), evaluate in domain (add3) and on held-out families
+# (sub2, add2), 128 test prompts x 32 samples each. ~15 min on one core.
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/05_cross_domain
-for m in rl_s bon_rlb_p pass_at_k; do
-  if [ "$m" = rl_s ]; then sz=(--n_prime 1 --batch_prompts 128); else sz=(--n_prime 8); fi
-  train "$OUT/train/$m" --config experiments/tiny_train.yaml --task_args families=add3 --method $m "${sz[@]}"
+for m in rl_s grpo bon_rlb_p; do
+  train_seeds "$OUT/train/$m" --config experiments/tiny_train.yaml --task_args families=add3 --method $m \
+    $(sizes_for $m) --lr "$(lr_for $m)"
 done
-for fam in add3 sub2 add2 mul21 word; do
-  runs=()
-  for m in base rl_s bon_rlb_p pass_at_k; do
-    model=tiny; [ $m = base ] || model="$OUT/train/$m/final"
-    evaluate "$OUT/eval/$fam/$m" --config experiments/tiny_eval.yaml --task_args families=$fam \
-      --model "$model" --name "$m"
-    runs+=("$OUT/eval/$fam/$m")
+for fam in add3 sub2 add2; do
+  EVAL=(--config experiments/tiny_eval.yaml --task_args "families=$fam")
+  evaluate "$OUT/eval/$fam/base/seed0" "${EVAL[@]}" --name base
+  groups=("$OUT/eval/$fam/base")
+  for m in rl_s grpo bon_rlb_p; do
+    evaluate_seeds "$OUT/eval/$fam/$m" "$OUT/train/$m" "${EVAL[@]}" --name "$m"
+    groups+=("$OUT/eval/$fam/$m")
   done
-  report "$RESULTS/05_cross_domain/$fam" "${runs[@]}" --verifier oracle
+  report "$RESULTS/05_cross_domain/$fam" "${groups[@]}" --verifier "noisy:target_auc=0.85"
+  report "$RESULTS/05_cross_domain/$fam/vs_grpo" "${groups[@]:1}" --verifier "noisy:target_auc=0.85" --baseline grpo
 done
 finish

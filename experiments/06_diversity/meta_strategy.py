@@ -7,7 +7,7 @@ entropy against base with a 95% percentile-bootstrap CI over the bin's prompts (
 The paper's meta-strategy (§3.3–3.4) predicts entropy falling on easy prompts and rising on hard ones
 for BoN-aware models.
 
-    python experiments/06_diversity/meta_strategy.py runs/experiments/06_diversity/eval base np1 np8 np16
+    python experiments/06_diversity/meta_strategy.py docs/results/06_diversity/data base np1 np8 np16
 """
 
 from __future__ import annotations

@@ -1,18 +1,35 @@
 """Configs are documented dataclasses, loadable from YAML, overridable with ``--key=value``.
 
-Every config field carries its help text in ``field(metadata={"help": ...})``; the CLI's ``--help``
-is generated from it, so documentation and behaviour cannot drift apart. Precedence, lowest first:
-dataclass default < ``--config file.yaml`` < command-line ``--key=value`` (or ``--key value``).
+Every config field carries its help text (:func:`option`); each command's ``--help`` is generated
+from it, with the default shown once, so documentation and behaviour cannot drift apart.
+Precedence, lowest first: dataclass default < ``--config file.yaml`` < command line.
 
     @dataclass
     class ToyConfig:
-        steps: int = field(default=200, metadata={"help": "optimiser steps"})
+        steps: int = option(200, "optimiser steps")
 
     cfg = parse_config(ToyConfig, ["--steps=50"])
 
-Supported field types: ``int``, ``float``, ``str``, ``bool`` (``--flag``, ``--flag=false``),
-``Optional[...]`` of those (``none`` means None), ``list[int|float|str]`` / ``tuple[...]``
-(comma-separated on the command line, a YAML list in files) and ``Literal[...]`` (choices).
+One grammar on every command: ``--name=value`` or ``--name value`` (``--name-with-dashes`` is
+accepted too; help shows the underscore spelling). Supported field types: ``int``, ``float``,
+``str``, ``bool`` (``--flag``, ``--flag=false``), ``Optional[...]`` of those (``none`` means None),
+``list[int|float|str]`` / ``tuple[...]`` and ``Literal[...]`` (choices). **Lists are
+comma-separated on the command line** (``--temperatures=0.3,1.0``) and YAML lists in files: one
+token per option, the spelling every script and config already uses, unambiguous next to
+positional arguments (``bonaware report RUN...``); list items never contain commas (verifier specs
+separate their options with ``:``). Free-form options of a task, verifier or objective are one
+string ``--task_args=KEY=VALUE,...`` (:func:`parse_kv`) / ``--verifier=NAME[:KEY=VALUE...]``.
+
+Why not ``transformers.HfArgumentParser`` (or jsonargparse/tyro/draccus): measured against this
+module's tests (tests/foundation/test_config.py), it reads lists only as space-separated values
+(``--temperatures=0.3,1.0`` is rejected, so every existing script would break), cannot set an
+``Optional`` back to None (``--k=none`` is rejected, ``--out=none`` becomes the string 'none'),
+has no ``--config`` YAML whose values flags override, does not type-check YAML values
+(``steps: abc`` passes through as a string), and importing it costs seconds where this module
+costs 0.2–0.3 s (every ``bonaware CMD --help``; benchmarks/bench_config_parsers.py,
+docs/benchmarks.md). Replacing the ~40 lines of :func:`add_config_arguments` would need more glue
+than it saves; the YAML/type layer (:func:`convert`) would stay either way.
+
 A config may define ``validate(self)`` that raises :class:`BonawareError` for bad values.
 """
 
@@ -20,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
@@ -33,14 +51,30 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def option(default: Any, help_text: str, **kwargs: Any) -> Any:
-    """A documented config field: ``field(default=..., metadata={"help": help_text})``.
+def option(default: Any, help_text: str, *, default_text: str | None = None, positional: bool = False,
+           aliases: dict[str, str | None] | None = None, **kwargs: Any) -> Any:
+    """A documented config field: ``field(default=..., metadata={"help": help_text, ...})``.
 
-    A list default gets a ``default_factory`` copy, so instances never share one list.
+    Args:
+        default: the value; a list default gets a ``default_factory`` copy, so instances never share one.
+        help_text: one line for ``--help`` and the docs, without the default (``--help`` appends it).
+        default_text: how ``--help`` shows the default when the value alone does not say it, e.g.
+            ``"the model"`` for a None that means "derived from --model".
+        positional: a command-line positional argument (``bonaware report RUN...``) instead of ``--name``.
+        aliases: hidden old spellings, ``{flag: None}`` for the same value under another name, or
+            ``{flag: sep}`` for a repeatable ``flag KEY=VALUE`` whose values are appended to the
+            option's value with ``sep`` (``{"--task-arg": ","}``).
     """
+    metadata: dict[str, Any] = {"help": help_text}
+    if default_text is not None:
+        metadata["default_text"] = default_text
+    if positional:
+        metadata["positional"] = True
+    if aliases:
+        metadata["aliases"] = dict(aliases)
     if isinstance(default, list):
-        return dataclasses.field(default_factory=lambda: list(default), metadata={"help": help_text}, **kwargs)
-    return dataclasses.field(default=default, metadata={"help": help_text}, **kwargs)
+        return dataclasses.field(default_factory=lambda: list(default), metadata=metadata, **kwargs)
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
 def parse_scalar(value: str) -> Any:
@@ -105,7 +139,10 @@ def convert(value: Any, tp: Any, where: str) -> Any:
                 raise ValueError
             return int(value)
         if tp is float:
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):  # no option means anything by NaN or infinity
+                raise BonawareError(f"{where}: expected a finite number, got {value!r}")
+            return number
         if tp is str:
             return str(value)
     except BonawareError:
@@ -127,8 +164,14 @@ def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise BonawareError(f"no such config file: {str(path)!r}")
+    raw = path.read_bytes()
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BonawareError(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x})") from None
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -165,42 +208,85 @@ def _validate(cfg: Any) -> None:
         validate()
 
 
+def show_default(f: dataclasses.Field) -> str:
+    """The default of field ``f`` as ``--help`` shows it: in command-line spelling (``none``,
+    ``true``, comma-separated lists, ``''`` for empty), or the field's ``default_text``."""
+    if "default_text" in f.metadata:
+        return f.metadata["default_text"]
+    value = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    if isinstance(value, (list, tuple)):
+        value = ",".join(map(str, value))
+    if value is None or isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if value != "" else "''"
+
+
+def _alias_dest(name: str, index: int) -> str:
+    return f"_alias_{index}_{name}"
+
+
 def add_config_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """Add one ``--name`` option per field of ``cls`` (help from the field's metadata)."""
-    parser.add_argument("--config", metavar="YAML", help="YAML file with config values (flags override it)")
+    """Add ``--config`` and one argument per field of ``cls``: help from the field's metadata with its
+    default once; ``--name-with-dashes`` and the field's ``aliases`` accepted but not shown."""
+    parser.add_argument("--config", metavar="YAML", default=None,
+                        help="YAML file of option values; options given here override it (default: none)")
     for f, tp in _resolved_fields(cls):
         inner, optional = _unwrap_optional(tp)
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-        shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else default
-        help_text = f"{help_of(f)} (default: {shown})"
+        is_list = get_origin(inner) in (list, tuple)
+        help_text = f"{help_of(f)} (default: {show_default(f)})"
         if get_origin(inner) is Literal:
             help_text += f" [choices: {', '.join(map(str, get_args(inner)))}]"
-        names = [f"--{f.name}"]
-        if "_" in f.name:
-            names.append(f"--{f.name.replace('_', '-')}")
+        metavar = f.name.upper() + (",..." if is_list else "")
+        if f.metadata.get("positional"):
+            parser.add_argument(f.name, nargs="*" if is_list else "?", default=None, metavar=f.name.upper(),
+                                help=help_text)
+            continue
+        kw: dict[str, Any] = {"dest": f.name, "default": None, "metavar": metavar}
         if inner is bool and not optional:
-            parser.add_argument(*names, dest=f.name, nargs="?", const="true", default=None,
-                                metavar="BOOL", help=help_text)
-        else:
-            parser.add_argument(*names, dest=f.name, default=None, metavar=f.name.upper(), help=help_text)
+            kw.update(nargs="?", const="true", metavar="BOOL")
+        parser.add_argument(f"--{f.name}", help=help_text, **kw)
+        hidden = [f"--{f.name.replace('_', '-')}"] if "_" in f.name else []
+        for i, (flag, sep) in enumerate(f.metadata.get("aliases", {}).items()):
+            if sep is None:
+                hidden.append(flag)
+            else:
+                parser.add_argument(flag, dest=_alias_dest(f.name, i), action="append", default=None,
+                                    help=argparse.SUPPRESS)
+        if hidden:
+            parser.add_argument(*hidden, help=argparse.SUPPRESS, **kw)
+
+
+def _given(f: dataclasses.Field, args: argparse.Namespace, base: Any) -> Any:
+    """The command-line value of field ``f`` (None when not given), with alias values appended to
+    ``base`` (the flag's or else the YAML/default value)."""
+    value = getattr(args, f.name, None)
+    if f.metadata.get("positional") and value == []:
+        value = None
+    for i, (_, sep) in enumerate(f.metadata.get("aliases", {}).items()):
+        pieces = getattr(args, _alias_dest(f.name, i), None)
+        if sep is not None and pieces:
+            start = value if value is not None else base
+            value = ("" if start is None else str(start)) + "".join(sep + piece for piece in pieces)
+    return value
 
 
 def config_from_args(cls: type[C], args: argparse.Namespace) -> C:
-    """Build ``cls`` from parsed arguments: defaults < ``--config`` YAML < flags."""
+    """Build ``cls`` from parsed arguments: defaults < ``--config`` YAML < command line."""
     data: dict = {}
     if getattr(args, "config", None):
         data.update(load_yaml(args.config))
-    fields = {f.name: tp for f, tp in _resolved_fields(cls)}
+    fields = {f.name: (f, tp) for f, tp in _resolved_fields(cls)}
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise BonawareError(f"{args.config}: unknown key(s) {', '.join(unknown)}")
+        raise BonawareError(f"{args.config}: unknown key(s) {', '.join(unknown)}; known: {', '.join(fields)}")
     where = {k: f"{args.config}: {k}" for k in data}
-    for name in fields:
-        value = getattr(args, name, None)
+    for name, (f, _) in fields.items():
+        base = data.get(name, f.default if f.default is not dataclasses.MISSING else None)
+        value = _given(f, args, base)
         if value is not None:
             data[name] = value
-            where[name] = f"--{name}"
-    kwargs = {k: convert(v, fields[k], where[k]) for k, v in data.items()}
+            where[name] = name if f.metadata.get("positional") else f"--{name}"
+    kwargs = {k: convert(v, fields[k][1], where[k]) for k, v in data.items()}
     cfg = cls(**kwargs)
     _validate(cfg)
     return cfg

@@ -33,16 +33,17 @@ from pathlib import Path
 from bonaware.config import option
 from bonaware.errors import BonawareError
 from bonaware.io import write_text_atomic
+from bonaware.models.loading import MODEL_HELP
 
 
 @dataclass
 class DemoConfig:
     """Configuration of ``bonaware demo`` (defaults: the embedded model/task/verifier, ≤ 10 min on 2 CPU cores)."""
 
-    model: str = option("tiny", "policy to fine-tune: an embedded name (tiny, smollm2-135m) or a local HF folder")
+    model: str = option("tiny", f"policy to fine-tune: {MODEL_HELP}")
     task: str = option("arith", "task to train and evaluate on")
-    task_args: str = option("families=add3,sub2", "task options as comma-separated key=value pairs (the arith "
-                            "families where tiny is in the Best-of-N regime on val: docs/results.md)")
+    task_args: str = option("families=add3,sub2", "task options as KEY=VALUE,... pairs; the default picks the arith "
+                            "families where tiny is in the Best-of-N regime on val (docs/results.md)")
     methods: list[str] = option(["rl_s", "grpo", "bon_rlb_p", "pass_at_k"],
                                 "methods to train; each is BoN-aware or not by its registration (bonaware train "
                                 "--list-methods), and the headline compares the best of each family")
@@ -149,8 +150,8 @@ def _eval_job(cfg_dict: dict, name: str, model_ref: str, split: str, run_dir: st
     from bonaware.config import from_dict, parse_kv
     from bonaware.evaluation import evaluate_model
     from bonaware.models import load_model
+    from bonaware.models.loading import resolve_device
     from bonaware.tasks import get_task
-    from bonaware.training.trainer import resolve_device
 
     cfg = from_dict(DemoConfig, cfg_dict)
     if cfg.threads > 0:
@@ -159,7 +160,8 @@ def _eval_job(cfg_dict: dict, name: str, model_ref: str, split: str, run_dir: st
     problems = task.problems(split, n=cfg.eval_prompts, seed=cfg.seed)
     if not problems:
         raise BonawareError(f"task {cfg.task!r} has no {split} problems")
-    model, tok = load_model(model_ref, device=resolve_device(cfg.device))
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+    model, tok = load_model(model_ref, device=resolve_device(device))
     evaluate_model(model, tok, task, problems, n=cfg.eval_n, temperatures=[cfg.eval_temperature],
                    verifiers=[cfg.verifier], out_dir=run_dir, max_new_tokens=cfg.max_new_tokens,
                    seed=cfg.seed, meta={"name": name, "split": split}, progress=False)

@@ -2,7 +2,10 @@
 
 * :func:`atomic_write` — write to a temporary file in the same folder, fsync, then ``os.replace``:
   a reader sees the old file or the new one, never half of one.
-* :func:`read_jsonl` — JSON Lines with errors that name ``file:line`` and the missing field.
+* :func:`read_jsonl` — JSON Lines with errors that name ``file:line`` and the missing field. Input is
+  held to what the writers here produce: UTF-8, and standard JSON numbers — ``NaN``, ``Infinity``
+  and literals that overflow to infinity (``1e999``), which Python's ``json`` would accept but
+  cannot write back, are refused at the line that holds them (docs/architecture.md §Conventions).
 * :class:`JsonlAppender` — append-only JSONL for resumable sampling/evaluation: each row is one
   ``write`` of a full line followed by flush+fsync; on open, a torn last line left by a kill is cut
   off, so a resumed run never sees a half row and never duplicates one (callers skip keys already done).
@@ -104,30 +107,69 @@ def read_jsonl(path: str | os.PathLike, required: Sequence[str] = ()) -> list[di
 
 def iter_jsonl(path: str | os.PathLike, required: Sequence[str] = ()) -> Iterator[dict]:
     """Iterate over the rows of a JSON Lines file; see :func:`read_jsonl`."""
+    for _, row in iter_jsonl_numbered(path, required):
+        yield row
+
+
+def iter_jsonl_numbered(path: str | os.PathLike, required: Sequence[str] = ()) -> Iterator[tuple[int, dict]]:
+    """``(line number, row)`` for each non-blank line of a JSON Lines file; see :func:`read_jsonl`."""
     path = Path(path)
     if not path.is_file():
         raise BonawareError(f"no such file: {str(path)!r}")
     opener = _open_gz if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    with opener(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            where = f"{path}:{lineno}"
+            line = decode_utf8(raw, where)
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BonawareError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+            row = loads_strict(line, where)
             if not isinstance(row, dict):
-                raise BonawareError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+                raise BonawareError(f"{where}: expected a JSON object, got {type(row).__name__}")
             missing = [k for k in required if k not in row]
             if missing:
-                raise BonawareError(f"{path}:{lineno}: missing field(s) {', '.join(map(repr, missing))}")
-            yield row
+                raise BonawareError(f"{where}: missing field(s) {', '.join(map(repr, missing))}")
+            yield lineno, row
 
 
-def _open_gz(path, mode, encoding):
+def decode_utf8(raw: bytes, where: str) -> str:
+    """``raw`` as UTF-8 text, or a :class:`BonawareError` naming ``where`` and the byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BonawareError(f"{where}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})") from None
+
+
+def _refuse_constant(token: str):
+    raise ValueError(f"{token} is not valid JSON; write null or a finite number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} overflows to infinity, which is not valid JSON")
+    return value
+
+
+#: keyword arguments of ``json.loads`` that refuse NaN, ±Infinity and overflowing numbers (ValueError)
+STRICT_JSON = {"parse_constant": _refuse_constant, "parse_float": _finite_float}
+
+
+def loads_strict(text: str, where: str) -> Any:
+    """``json.loads`` that refuses what our writers refuse (NaN, ±Infinity, overflowing numbers), so a
+    file that reads never fails to write back; errors name ``where``."""
+    try:
+        return json.loads(text, **STRICT_JSON)
+    except json.JSONDecodeError as exc:
+        raise BonawareError(f"{where}: malformed JSON ({exc.msg})") from None
+    except ValueError as exc:
+        raise BonawareError(f"{where}: {exc}") from None
+
+
+def _open_gz(path, mode):
     import gzip
 
-    return gzip.open(path, mode, encoding=encoding)
+    return gzip.open(path, mode)
 
 
 def check_finite(value: Any, where: str) -> float:

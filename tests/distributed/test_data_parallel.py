@@ -5,30 +5,34 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 
 from bonaware.errors import BonawareError
-from bonaware.training.distributed import World, all_gather_rows, all_reduce_grads, setup
+from bonaware.training import distributed
 
 
-def test_shards_partition_the_batch_in_strided_order():
-    shards = [World(rank, 3).shard(8) for rank in range(3)]
-    assert shards == [[0, 3, 6], [1, 4, 7], [2, 5]]
-    assert sorted(i for s in shards for i in s) == list(range(8))
-    with pytest.raises(BonawareError, match="batch_prompts"):
-        World(0, 4).shard(3)
+def test_single_process_helpers_are_no_ops():
+    accel = distributed.make_accelerator("cpu")
+    assert accel.num_processes == 1 and accel.is_main_process and accel.device == torch.device("cpu")
+    x = np.arange(6.0).reshape(3, 2)
+    assert distributed.shard(accel, 5) == [0, 1, 2, 3, 4]
+    assert distributed.gather_rows(accel, x) is x and distributed.gather_rows(accel, None) is None
+    assert distributed.units_to_run(accel, 3) == 3 and distributed.sum_over_processes(accel, [1.0, 2]) == [1.0, 2]
 
 
-def test_single_process_helpers_are_no_ops(monkeypatch):
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    world, device = setup(torch.device("cpu"))
-    assert world == World() and world.is_main and device == torch.device("cpu")
-    x = torch.ones(3)
-    p = torch.nn.Parameter(torch.zeros(2))
-    all_reduce_grads(world, [p])
-    assert p.grad is None and all_gather_rows(world, x, 3) is x
+def test_every_process_needs_a_prompt():
+    four = SimpleNamespace(num_processes=4)
+    with pytest.raises(BonawareError, match="batch_prompts=3 is smaller than the 4 processes"):
+        distributed.shard(four, 3)
+
+
+def test_bad_device_flag_is_named():
+    with pytest.raises(BonawareError, match="--device must be cpu, cuda or auto"):
+        distributed.make_accelerator("tpu")
 
 
 def _free_port() -> int:

@@ -82,6 +82,97 @@ def test_summarize_prints_the_reports_own_numbers(tmp_path):
     d = rep["paired"]["pass"]["tuned"]
     i = d["ks"].index(4)
     assert f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" in diff and "| base |" not in diff
-    with pytest.raises(SystemExit, match="does not exist"):
+    with pytest.raises(SystemExit, match="neither inputs.json nor report.json"):
         mod.main(["table", str(tmp_path / "missing")])
     assert mod.main(["table", str(tmp_path / "rep"), "--metrics", "pass@2,maj@4"]) == 0
+
+
+def test_verifier_matrix_recomputes_metrics_json_numbers_from_compact_folders(tmp_path):
+    import importlib.util
+    import json
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
+    from eval_synth import write_synth
+
+    from bonaware.evaluation.compact import compact_run
+    from bonaware.evaluation.metrics import write_metrics
+    from bonaware.evaluation.samples import load_samples
+
+    for name, shift in (("base", 0.0), ("auc0.6", 0.2)):
+        d = tmp_path / "full" / name
+        write_synth(d / "samples.jsonl", num_prompts=9, n=8, temperatures=(1.0,), seed=4, shift=shift)
+        write_metrics(load_samples(d), d, n_boot=300)
+        compact_run(d, tmp_path / "compact" / name)
+    spec = importlib.util.spec_from_file_location("matrix", EXP / "04_verifier_quality" / "matrix.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    table = mod.matrix(tmp_path / "compact", k=4, n_boot=300)
+    s = json.loads((tmp_path / "full" / "auc0.6" / "metrics.json").read_text())["per_temperature"]["1"]["bon"]["noisy"]
+    assert f"| auc0.6 | {s['mean'][3]:.3f} [{s['lo'][3]:.3f}, {s['hi'][3]:.3f}] |" in table
+    shutil.rmtree(tmp_path / "full")
+    assert mod.matrix(tmp_path / "compact", k=4, n_boot=300) == table
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_common_sh_publishes_every_evaluation_and_reports_from_the_committed_copies(tmp_path):
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
+    from eval_synth import write_synth
+
+    bonaware = Path(sys.executable).parent / "bonaware"
+    if not bonaware.exists():
+        pytest.skip("needs the bonaware console script next to the interpreter")
+    runs, results = tmp_path / "runs", tmp_path / "results"
+    for name, seeds in (("base", [0]), ("tuned", [0, 1])):
+        for s in seeds:
+            d = runs / "03_x" / "eval" / name / f"seed{s}"
+            write_synth(d / "samples.jsonl", num_prompts=6, n=4, temperatures=(1.0,), seed=s, shift=0.1 * s)
+            (d / "run.json").write_text(json.dumps({"name": name, "train_seed": s}))
+            (d / "metrics.json").write_text("{}")  # evaluated earlier, before compact files existed
+    script = f"""
+        source {EXP / 'common.sh'}
+        for d in {runs}/03_x/eval/base/seed0 {runs}/03_x/eval/tuned/seed0 {runs}/03_x/eval/tuned/seed1; do
+          evaluate "$d" --n 4
+        done
+        report {results}/03_x {runs}/03_x/eval/base {runs}/03_x/eval/tuned --verifier oracle --n_boot 50
+    """
+    env = {"PATH": "/usr/bin:/bin", "BONAWARE": str(bonaware), "RUNS": str(runs), "RESULTS": str(results),
+           "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "HOME": str(tmp_path)}
+    subprocess.run(["bash", "-c", script], check=True, env=env, cwd=ROOT, capture_output=True)
+    data = results / "03_x" / "data"
+    assert sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()) == [
+        "base/seed0/samples.npz.xz", "tuned/seed0/samples.npz.xz", "tuned/seed1/samples.npz.xz"]
+    inputs = json.loads((results / "03_x" / "inputs.json").read_text())
+    assert inputs["runs"] == ["data/base", "data/tuned"]
+    report = json.loads((results / "03_x" / "report.json").read_text())
+    assert report["groups"]["tuned"]["seeds"] == [0, 1]
+
+
+def test_choose_lr_scores_compact_val_runs_as_their_metrics_json(tmp_path, capsys):
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
+    from eval_synth import write_synth
+
+    from bonaware.evaluation.compact import compact_run
+    from bonaware.evaluation.metrics import write_metrics
+    from bonaware.evaluation.samples import load_samples
+
+    want = {}
+    for lr, shift in (("1e-4", 0.0), ("3e-4", 0.2)):
+        d = tmp_path / "full" / "grpo" / f"lr{lr}"
+        write_synth(d / "samples.jsonl", num_prompts=7, n=8, temperatures=(1.0,), seed=2, shift=shift)
+        e = write_metrics(load_samples(d), d, n_boot=20)["per_temperature"]["1"]
+        want[lr] = 0.5 * (e["pass"]["mean"][3] + e["bon"]["noisy"]["mean"][3])
+        compact_run(d, tmp_path / "data" / "grpo" / f"lr{lr}")
+    spec = importlib.util.spec_from_file_location("choose_lr", EXP / "choose_lr.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.main([str(tmp_path / "data"), "grpo", "--k", "4", "--verifier", "noisy"])
+    best = max(want, key=want.get)
+    assert capsys.readouterr().out.startswith(f"grpo {best}  val_score={want[best]:.4f}")

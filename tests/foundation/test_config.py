@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 
-from bonaware.config import from_dict, parse_config, to_dict
+from bonaware.config import add_config_arguments, from_dict, option, parse_config, to_dict
 from bonaware.errors import BonawareError
 
 
@@ -75,3 +75,46 @@ def test_none_for_optional_and_roundtrip():
 def test_missing_config_file():
     with pytest.raises(BonawareError, match="no such config file"):
         parse_config(Demo, ["--config", "/nonexistent.yaml"])
+
+
+@dataclass
+class WithExtras:
+    """Positional, aliased and default_text fields (the grammar of bonaware verify / report)."""
+
+    runs: list[str] = option([], "run folders", positional=True)
+    samples: str = option("s.jsonl", "samples file", aliases={"--in": None})
+    task_args: str = option("", "task options", aliases={"--task-arg": ","})
+    verifier: str | None = option(None, "verifier spec", default_text="the task's checker",
+                                  aliases={"--verifier-arg": ":"})
+
+
+def _help(cls) -> str:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="x")
+    add_config_arguments(parser, cls)
+    return " ".join(parser.format_help().split())
+
+
+def test_help_shows_each_default_once_and_hides_old_spellings():
+    text = _help(WithExtras)
+    assert "(default: the task's checker)" in text and "(default: s.jsonl)" in text and "(default: '')" in text
+    assert text.count("default:") == 5  # --config, runs, samples, task_args, verifier
+    assert "--in" not in text and "--task-arg " not in text and "--task-args" not in text
+    demo = _help(Demo)
+    assert "(default: 1,2,4)" in demo and "(default: false)" in demo and "(default: none)" in demo
+
+
+def test_positionals_and_aliases_parse_into_the_one_spelling(tmp_path):
+    cfg = parse_config(WithExtras, ["a", "b", "--in=x.jsonl", "--task_args=p=1", "--task-arg", "q=2",
+                                    "--verifier=noisy", "--verifier-arg=target_auc=0.7", "--verifier-arg=seed=1"])
+    assert cfg == WithExtras(runs=["a", "b"], samples="x.jsonl", task_args="p=1,q=2",
+                             verifier="noisy:target_auc=0.7:seed=1")
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("runs: [r]\ntask_args: p=1\n")
+    cfg = parse_config(WithExtras, ["--config", str(yaml_file), "--task-arg=q=2"])
+    assert (cfg.runs, cfg.task_args) == (["r"], "p=1,q=2")  # alias values extend the YAML value
+
+
+def test_dashed_spelling_of_an_underscore_option_is_accepted():
+    assert parse_config(WithExtras, ["--task-args=p=1"]).task_args == "p=1"

@@ -98,3 +98,31 @@ def test_atomic_folder_replaces_the_whole_folder_or_leaves_it_untouched(tmp_path
         (tmp / "b.txt").write_text("2")
     assert sorted(p.name for p in target.iterdir()) == ["b.txt"]  # replaced, not merged
     assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no temp or .old folder left
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"a": NaN}', "NaN is not valid JSON"),
+    ('{"a": [1, Infinity]}', "Infinity is not valid JSON"),
+    ('{"a": {"b": -Infinity}}', "-Infinity is not valid JSON"),
+    ('{"a": 1e999}', "the number 1e999 overflows to infinity"),
+    ('{"a": -2.5E+400}', r"the number -2.5E\+400 overflows to infinity"),
+])
+def test_read_jsonl_refuses_what_cannot_be_written_back_naming_the_line(tmp_path, text, message):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"ok": 1.5e300}\n\n' + text + "\n")
+    with pytest.raises(BonawareError, match=rf"rows.jsonl:3: {message}"):
+        read_jsonl(path)
+
+
+def test_read_jsonl_names_the_line_of_bytes_that_are_not_utf8(tmp_path):
+    import gzip
+
+    rows = b'{"a": "caf\xc3\xa9"}\n{"a": "x\xff"}\n'
+    (tmp_path / "rows.jsonl").write_bytes(rows)
+    with gzip.open(tmp_path / "rows.jsonl.gz", "wb") as fh:
+        fh.write(rows)
+    for name in ("rows.jsonl", "rows.jsonl.gz"):
+        with pytest.raises(BonawareError, match=rf"{name}:2: not UTF-8 text \(byte 0xff at column 9\)"):
+            read_jsonl(tmp_path / name)
+    (tmp_path / "good.jsonl").write_bytes(rows.splitlines(keepends=True)[0])
+    assert read_jsonl(tmp_path / "good.jsonl") == [{"a": "café"}]

@@ -27,6 +27,11 @@ def _pattern_reward(prompts, completions, **kwargs):
     return [float((len(c) + i) % 3 == 0) for i, c in enumerate(completions)]
 
 
+def _sparse_reward(prompts, completions, **kwargs):
+    """Every other group all wrong (no reward contrast), the others with one success."""
+    return [float(i % (2 * G) == 0) for i in range(len(completions))]
+
+
 def _length_score(prompts, completions, **kwargs):
     return [float(len(c)) + 0.01 * i for i, c in enumerate(completions)]
 
@@ -39,14 +44,14 @@ class _Recording(BoNAwareGRPOTrainer):
         return super()._compute_loss(model, inputs)
 
 
-def _trainer(tmp_path, objective, kwargs, reward_funcs, **extra):
+def _trainer(tmp_path, objective, kwargs, reward_funcs, log_completions=False, **extra):
     tok = build_tokenizer()
     model = build_untrained(TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64), tok)
     rows = problems_dataset("arith", "train", n=4, seed=0)
     args = GRPOConfig(output_dir=str(tmp_path), per_device_train_batch_size=8, num_generations=G,
                       max_completion_length=6, max_steps=2, learning_rate=1e-3, logging_steps=1,
                       report_to="none", use_cpu=True, save_strategy="no", loss_type="dr_grpo", seed=0,
-                      dataloader_num_workers=0)
+                      dataloader_num_workers=0, log_completions=log_completions)
     trainer = _Recording(model=model, args=args, processing_class=tok, train_dataset=datasets.Dataset.from_list(rows),
                          reward_funcs=reward_funcs, objective=objective, objective_kwargs=kwargs, **extra)
     trainer.seen = []
@@ -73,6 +78,27 @@ def test_score_function_ranks_for_bon_at_k(tmp_path):
     expected = get_objective("bon_at_k")(batch, k=2).sample.ravel()
     np.testing.assert_allclose(trainer.last_advantages.numpy(), expected, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(np.sort(trainer.seen[-1].numpy()), np.sort(expected), rtol=1e-6, atol=1e-7)
+
+
+def test_trl_logs_the_trained_advantages_and_reward_statistics(tmp_path):
+    """Completions table (parquet), frac_reward_zero_std and reward: bonaware's values, not GRPO's."""
+    import pandas as pd
+
+    trainer = _trainer(tmp_path, "bon_at_k", {"k": 2, "baseline": "loo-1"}, [_sparse_reward, _length_score],
+                       score_index=1, log_completions=True)
+    trainer.train()
+    table = pd.read_parquet(tmp_path / "completions" / "completions_00002.parquet")
+    np.testing.assert_allclose(table["advantage"].to_numpy(), trainer.last_advantages.numpy(), rtol=1e-6, atol=1e-7)
+    R = trainer._rewards_per_func[:, 0].numpy().reshape(-1, G)
+    np.testing.assert_array_equal(table["_sparse_reward"].to_numpy(), R.ravel())  # rows in generation order
+    logged = trainer.state.log_history[1]  # step 2 (logging_steps=1, one generation per step)
+    assert logged["step"] == 2
+    assert logged["frac_reward_zero_std"] == pytest.approx(np.mean(R.min(1) == R.max(1)))
+    assert logged["reward"] == pytest.approx(R.mean())  # R only: TRL's own would be R + the verifier score
+    assert logged["reward_std"] == pytest.approx(R.std(ddof=1))
+    # TRL's own count uses R + score, which always varies here, and would log 0
+    assert logged["frac_reward_zero_std"] == 0.5
+    assert "bonaware/frac_zero_info_groups" in logged
 
 
 def test_objective_needing_scores_requires_score_index(tmp_path):

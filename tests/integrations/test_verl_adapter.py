@@ -36,11 +36,37 @@ def test_advantages_are_objective_weights_broadcast_over_response_tokens(objecti
     assert torch.all(adv[mask == 0] == 0)
 
 
-def test_k_defaults_to_group_size():
+@pytest.mark.parametrize("objective,given,expected", [
+    ("pass_at_k", {}, {"k": 4, "baseline": "loo-1"}),          # pass@n, variance-reduced (not the noisy k/n)
+    ("bon_at_k", {"k": 1}, {"k": 1, "baseline": "loo"}),        # loo-1 needs k >= 2: RLOO
+    ("pass_at_k", {"baseline": None}, {"k": 4, "baseline": None}),  # an explicit choice wins
+    ("bon_rl_s", {}, {"baseline": "batch_loo"}),
+    ("grpo", {}, {}),
+])
+def test_defaults_are_the_variance_reduced_ones(objective, given, expected):
+    assert bverl.default_kwargs(objective, 4, 3, given) == expected
     R, order, uid, tlr, mask = _batch()
-    adv, _ = bverl.outcome_advantage(tlr, mask, uid, "pass_at_k")
-    w = get_objective("pass_at_k")(GroupBatch(rewards=R), k=R.shape[1]).sample.ravel()[order]
+    adv, _ = bverl.outcome_advantage(tlr, mask, uid, objective, given)
+    w = get_objective(objective)(GroupBatch(rewards=R), **expected).sample.ravel()[order]
     torch.testing.assert_close(adv[:, 0], torch.tensor(w, dtype=torch.float32) * mask[:, 0])
+
+
+def test_batch_loo_default_needs_two_groups_of_a_size():
+    assert bverl.default_kwargs("bon_rl_s", 4, 1, {}) == {"baseline": "none"}
+
+
+def test_register_twice_reuses_one_estimator_per_objective():
+    registry = {}
+
+    def strict_register(name):  # verl's rule: the same name with a different function raises
+        def deco(fn):
+            if name in registry and registry[name] is not fn:
+                raise ValueError(f"{name} already registered")
+            registry[name] = fn
+            return fn
+        return deco
+
+    assert bverl.register(strict_register) == bverl.register(strict_register)
 
 
 def test_groups_of_different_sizes_are_evaluated_separately():
@@ -75,7 +101,7 @@ def test_register_fills_a_verl_style_registry_and_config_overrides_kwargs():
     R, order, uid, tlr, mask = _batch(seed=1)
     adv, _ = registry["bonaware_pass_at_k"](token_level_rewards=tlr, response_mask=mask, index=uid,
                                             config={"bonaware_kwargs": {"k": 2}})
-    w = get_objective("pass_at_k")(GroupBatch(rewards=R), k=2).sample.ravel()[order]
+    w = get_objective("pass_at_k")(GroupBatch(rewards=R), k=2, baseline="loo-1").sample.ravel()[order]
     torch.testing.assert_close(adv[:, 0], torch.tensor(w, dtype=torch.float32) * mask[:, 0])
     with pytest.raises(BonawareError, match="uid"):
         registry["bonaware_bon_rlb_p"](token_level_rewards=tlr, response_mask=mask)
@@ -94,7 +120,8 @@ def test_every_registered_objective_runs_on_a_verl_batch(objective):
 
 
 def test_nothing_registered_without_verl():
-    """verl is optional: without it the import succeeds and registers nothing."""
+    """verl is optional: without it the import succeeds and registers nothing (tests against the real
+    verl: test_verl_real.py)."""
     try:
         import verl  # noqa: F401
     except ImportError:

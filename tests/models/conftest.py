@@ -18,6 +18,18 @@ def cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def hf_cache(tmp_path, monkeypatch):
+    """An empty Hugging Face hub cache: HF_HUB_CACHE (and huggingface_hub's constant read at import)."""
+    from huggingface_hub import constants
+
+    root = tmp_path / "hf" / "hub"
+    root.mkdir(parents=True)
+    monkeypatch.setenv("HF_HUB_CACHE", str(root))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(root))
+    return root
+
+
+@pytest.fixture
 def small_config():
     return TinyConfig(**SMALL)
 

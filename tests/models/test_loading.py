@@ -14,10 +14,15 @@ def test_embedded_names_are_tiny_and_smollm2():
 
 
 @pytest.mark.parametrize("name", ["tinyy", "HuggingFaceTB/SmolLM2-135M-Instruct", "gpt2"])
-def test_unknown_name_is_an_error_listing_the_embedded_models_never_a_download(name, cache):
-    with pytest.raises(BonawareError, match=r"unknown model .*tiny, smollm2-135m"):
+def test_unknown_name_is_an_error_listing_the_embedded_models_never_a_download(name, cache, hf_cache):
+    with pytest.raises(BonawareError, match=r"not an embedded model \(tiny, smollm2-135m\).*Hugging Face cache"):
         load_model(name)
-    assert not cache.exists()
+    assert not cache.exists() and not any(hf_cache.rglob("*"))
+
+
+def test_a_missing_path_is_an_error_naming_it(tmp_path):
+    with pytest.raises(BonawareError, match="no such model folder or file: .*runs/x/final"):
+        load_model(str(tmp_path / "runs" / "x" / "final"))
 
 
 def test_folder_without_config_json_is_rejected(tmp_path):

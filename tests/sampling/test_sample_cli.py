@@ -74,8 +74,8 @@ def test_round_trip_sample_then_verify(tmp_path, model_dir, capsys):
     out, scored = tmp_path / "s.jsonl", tmp_path / "scored.jsonl"
     flags = [f"--{k}={v}" for k, v in SETTINGS.items()]
     assert main(["sample", f"--model={model_dir}", f"--out={out}", *flags]) == 0
-    assert main(["verify", "--task", "arith", "--task-arg", "families=add1,add2", "--in", str(out),
-                 "--out", str(scored)]) == 0
+    # the task and its options come from s.run.json, written by bonaware sample
+    assert main(["verify", "--samples", str(out), "--out", str(scored)]) == 0
     from bonaware.tasks import get_task
 
     task = get_task("arith", families="add1,add2")

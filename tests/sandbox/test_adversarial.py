@@ -38,16 +38,18 @@ needs_namespaces = pytest.mark.skipif(isolation_mode() == "none", reason="no nam
 
 @LAYERS
 def test_fork_bomb_is_contained_and_killed(cfg, harden):
-    result = run_checked(FORK_BOMB, cfg, timeout=1.0, harden=harden)
+    result = run_checked(FORK_BOMB, cfg, timeout=1.0, wall_timeout=2.0, harden=harden)
     assert result.status == "timeout"
 
 
 def test_infinite_loop_times_out(cfg):
-    assert run_checked("while True:\n    pass", cfg, timeout=1.0).status == "timeout"
+    result = run_checked("while True:\n    pass", cfg, timeout=1.0)
+    assert (result.status, result.detail) == ("timeout", "CPU limit of 1 s")
 
 
 def test_sleeping_forever_times_out(cfg):
-    assert run_checked("import time\ntime.sleep(10 ** 6)", cfg, timeout=1.0).status == "timeout"
+    result = run_checked("import time\ntime.sleep(10 ** 6)", cfg, wall_timeout=1.0)
+    assert (result.status, result.detail) == ("timeout", "wall-clock limit of 1 s")
 
 
 def test_memory_blowup_hits_the_address_space_limit(cfg):
@@ -67,10 +69,10 @@ def test_deep_recursion_fails(cfg, limit):
 
 def test_gigabytes_of_output_are_bounded(cfg):
     program = "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n    sys.stderr.write('y' * 65536)"
-    result = run_checked(program, cfg, timeout=1.0, capture_output=True, max_output_bytes=4096)
+    result = run_checked(program, cfg, timeout=1.0, wall_timeout=3.0, capture_output=True, max_output_bytes=4096)
     assert result.status == "timeout"
     assert (len(result.stdout), len(result.stderr)) == (4096, 4096)
-    assert run_checked(program, cfg, timeout=1.0).status == "timeout"  # to /dev/null
+    assert run_checked(program, cfg, timeout=1.0, wall_timeout=3.0).status == "timeout"  # to /dev/null
 
 
 @needs_namespaces
@@ -160,7 +162,7 @@ def test_children_ignoring_sigterm_are_killed_at_the_timeout(cfg, harden):
                     time.sleep(1)
         time.sleep(10 ** 6)
     """)
-    assert run_checked(program, cfg, timeout=1.0, harden=harden).status == "timeout"
+    assert run_checked(program, cfg, wall_timeout=1.0, harden=harden).status == "timeout"
 
 
 @LAYERS
@@ -222,7 +224,7 @@ def test_genuine_solution_passes_with_the_other_core_busy(cfg):
 
 def test_genuine_solution_passes_next_to_a_fork_bomb(cfg):
     with ThreadPoolExecutor(2) as pool:
-        bomb = pool.submit(run_checked, FORK_BOMB, cfg, timeout=2.0)
+        bomb = pool.submit(run_checked, FORK_BOMB, cfg, timeout=2.0, wall_timeout=3.0)
         time.sleep(0.3)
         genuine = [run_checked(GENUINE, cfg) for _ in range(3)]
         assert bomb.result().status == "timeout"

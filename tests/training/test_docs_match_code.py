@@ -21,7 +21,8 @@ def render_config_table() -> str:
     for f in dataclasses.fields(TrainConfig):
         tp = str(hints[f.name]).replace("typing.", "").replace("<class '", "").replace("'>", "").replace("|", "\\|")
         help_text = f.metadata["help"].replace("|", "\\|")
-        lines.append(f"| `--{f.name}` | `{tp}` | `{f.default!r}` | {help_text} |")
+        default = f.metadata.get("default_text") or f"`{f.default!r}`"
+        lines.append(f"| `--{f.name}` | `{tp}` | {default} | {help_text} |")
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ def test_verify_adds_correct_score_status_and_keeps_the_row(tmp_path, capsys):
         {"problem_id": "arith/add1/1+2", "completions": ["1 + 2 equals 3.", "4", "no idea"]},
     ])
     out = tmp_path / "scored.jsonl"
-    argv = ["verify", "--task", "arith", "--task-arg", "style=chat", "--in", str(src), "--out", str(out)]
+    argv = ["verify", "--task", "arith", "--task_args", "style=chat", "--samples", str(src), "--out", str(out)]
     assert main(argv) == 0
     a, b = read(out)
     assert a == {"problem_id": "arith/add2/23+45", "completion": "23 + 45 = 68. The answer is 68.",
@@ -43,9 +43,8 @@ def test_verify_passes_task_and_verifier_options(tmp_path):
         {"problem_id": "math/test/prealgebra/2.json", "completions": ["$\\boxed{0.5}$", "$\\boxed{2}$"]},
     ])
     out = tmp_path / "o.jsonl"
-    assert main(["verify", "--task", "math", "--task-arg", f"path={FIX / 'math500.jsonl'}",
-                 "--verifier", "noisy", "--verifier-arg", "flip_rate=0", "--verifier-arg", "workers=1",
-                 "--in", str(src), "--out", str(out)]) == 0
+    assert main(["verify", "--task", "math", "--task_args", f"path={FIX / 'math500.jsonl'}",
+                 "--verifier", "noisy:flip_rate=0:workers=1", "--samples", str(src), "--out", str(out)]) == 0
     (row,) = read(out)
     assert row["correct"] == [True, False] and row["score"] == [1.0, 0.0]
 
@@ -66,7 +65,7 @@ OK = {"problem_id": "arith/add1/1+2", "completion": "3"}
 def test_bad_rows_fail_naming_file_line_and_leave_the_output_alone(tmp_path, capsys, rows, message):
     src = write_rows(tmp_path / "s.jsonl", rows)
     out = write_rows(tmp_path / "o.jsonl", [{"old": 1}])
-    assert main(["verify", "--task", "arith", "--in", str(src), "--out", str(out)]) == 2
+    assert main(["verify", "--task", "arith", "--samples", str(src), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "bonaware verify: error:" in err
     assert re.search(message, err), err
@@ -76,11 +75,11 @@ def test_bad_rows_fail_naming_file_line_and_leave_the_output_alone(tmp_path, cap
 
 def test_bad_options_are_clear_errors(tmp_path, capsys):
     src = write_rows(tmp_path / "s.jsonl", [{"problem_id": "arith/add1/1+2", "completion": "3"}])
-    assert main(["verify", "--task", "arith", "--task-arg", "style", "--in", str(src), "--out", "o"]) == 2
-    assert "--task-arg 'style': expected KEY=VALUE" in capsys.readouterr().err
-    assert main(["verify", "--task", "nope", "--in", str(src), "--out", "o"]) == 2
+    assert main(["verify", "--task", "arith", "--task_args", "style", "--samples", str(src), "--out", "o"]) == 2
+    assert "--task_args: expected key=value, got 'style'" in capsys.readouterr().err
+    assert main(["verify", "--task", "nope", "--samples", str(src), "--out", "o"]) == 2
     assert "unknown task 'nope'" in capsys.readouterr().err
-    assert main(["verify", "--task", "arith", "--verifier", "nope", "--in", str(src), "--out", "o"]) == 2
+    assert main(["verify", "--task", "arith", "--verifier", "nope", "--samples", str(src), "--out", "o"]) == 2
     assert "unknown verifier 'nope'" in capsys.readouterr().err
 
 
@@ -98,5 +97,5 @@ def test_tasks_command_lists_counts_and_what_file_tasks_need(capsys):
     out = capsys.readouterr().out
     assert "humaneval  code  code           0       0     164" in out
     assert "gsm8k" in out and "path= is required" in out
-    assert main(["tasks", "gsm8k", "--task-arg", f"path={FIX / 'gsm8k.jsonl'}"]) == 0
+    assert main(["tasks", "gsm8k", "--task_args", f"path={FIX / 'gsm8k.jsonl'}"]) == 0
     assert "gsm8k      math  math           0       0       4" in capsys.readouterr().out

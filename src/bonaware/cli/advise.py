@@ -19,33 +19,27 @@ from __future__ import annotations
 import argparse
 
 from bonaware.config import add_config_arguments, config_from_args
-from bonaware.errors import BonawareError
 from bonaware.evaluation.config import AdviseConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_dirs", nargs="*", metavar="RUN_DIR", help="pilot run folders (same as --runs)")
     add_config_arguments(parser, AdviseConfig)
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(AdviseConfig, args)
-    if args.run_dirs and cfg.runs:
-        raise BonawareError("give the pilot runs either as RUN_DIR arguments or with --runs, not both")
-    dirs = list(args.run_dirs) or list(cfg.runs)
-    if not dirs:
-        raise BonawareError("give at least one pilot run folder (RUN_DIR ... or --runs)")
     from bonaware.evaluation.advise import advise, format_advice, pilot_names, write_advice
     from bonaware.evaluation.report import load_run
 
-    sets = [load_run(d) for d in dirs]
-    names = pilot_names(dirs, sets, cfg.names)
+    sets = [load_run(d) for d in cfg.runs]
+    names = pilot_names(cfg.runs, sets, cfg.names or None)
     advice = advise(dict(zip(names, sets)), cfg.budget, budget_unit=cfg.budget_unit, metric=cfg.metric,
                     verifier=cfg.verifier, level=cfg.level, n_boot=cfg.n_boot, seed=cfg.seed,
-                    max_extrapolation=cfg.max_extrapolation, temperatures=cfg.temperatures,
+                    max_extrapolation=cfg.max_extrapolation, temperatures=cfg.temperatures or None,
                     fit_from=cfg.fit_from)
     out = cfg.out or cfg.default_out()
     write_advice(advice, out)
     print(format_advice(advice, full=False))
-    print(f"advice written to {out}/ (advice.json, advice.md with every option, frontier.png)")
+    print(f"advice written to {out}/ (advice.json, advice.md with every option, frontier.png; choose another "
+          "folder with --out)")
     return 0

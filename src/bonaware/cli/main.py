@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("bonaware.cli.eval", "sample, score and evaluate pass@k / BoN@k / maj@k for every k <= n, per T"),
     "report": ("bonaware.cli.report", "markdown report with plots comparing evaluation runs (from saved samples)"),
     "advise": ("bonaware.cli.advise", "which model, N and T for an inference budget: calibrated prediction + CI"),
+    "compact": ("bonaware.cli.compact", "write an eval run's compact samples.npz.xz (every number, no texts)"),
     "models": ("bonaware.cli.models", "list the embedded models; build one into the cache"),
     "train-verifier": ("bonaware.cli.train_verifier", "train a learned verifier on samples, print held-out AUC"),
     "sample": ("bonaware.cli.sample", "sample n completions per prompt to resumable JSONL (for verify)"),
@@ -44,6 +45,16 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+    """The argument parser of command ``name`` and its module."""
+    module_name, help_text = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"bonaware {name}", description=module.__doc__ or help_text,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.add_arguments(parser)
+    return parser, module
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = _top_parser()
@@ -56,11 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         top.print_usage(sys.stderr)
         print(f"bonaware: error: unknown command {name!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    module_name, help_text = COMMANDS[name]
-    module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=f"bonaware {name}", description=module.__doc__ or help_text,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    module.add_arguments(parser)
+    parser, module = command_parser(name)
     args = parser.parse_args(rest)
     try:
         return int(module.run(args) or 0)

@@ -14,7 +14,7 @@ same completions ``bonaware eval`` draws with the same settings).
 
 Examples:
   bonaware sample --model tiny --task arith --n 16 --temperature 1.0 --num_prompts 200 --out samples.jsonl
-  bonaware verify --task arith --in samples.jsonl --out scored.jsonl
+  bonaware verify --samples samples.jsonl --out scored.jsonl      # the task comes from samples.run.json
   bonaware train-verifier --samples scored.jsonl --task arith --out runs/verifier
 """
 
@@ -34,10 +34,11 @@ from bonaware.errors import BonawareError
 from bonaware.evaluation.generate import chunk_seed
 from bonaware.evaluation.samples import row_key
 from bonaware.io import JsonlAppender, write_json_atomic
+from bonaware.models.loading import MODEL_HELP
 
 #: settings that change the rows; a resume must use the same ones
 RESUME_KEYS = ("model", "task", "task_args", "split", "num_prompts", "n", "temperature", "top_p",
-               "max_new_tokens", "seed", "batch_prompts")
+               "max_new_tokens", "seed", "batch_prompts", "backend")
 
 
 
@@ -46,9 +47,9 @@ RESUME_KEYS = ("model", "task", "task_args", "split", "num_prompts", "n", "tempe
 class SampleConfig:
     """Configuration of ``bonaware sample``."""
 
-    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
+    model: str = option("tiny", MODEL_HELP)
     task: str = option("arith", "task name (see 'bonaware tasks')")
-    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1'")
+    task_args: str = option("", "task options as KEY=VALUE,... pairs, e.g. 'families=add1'")
     split: Literal["train", "val", "test"] = option("test", "which split of the task to sample (train, val or test)")
     num_prompts: int | None = option(64, "number of problems (a seeded choice from the split; none = all)")
     n: int = option(16, "completions per prompt")
@@ -58,6 +59,10 @@ class SampleConfig:
     seed: int = option(0, "seed of the problem choice and the sampling")
     batch_prompts: int = option(8, "prompts sampled per chunk (the unit of resumption; keep it fixed to resume)")
     out: str = option("samples.jsonl", "output JSONL file; its settings go to <out without suffix>.run.json")
+    backend: Literal["hf", "vllm"] = option("hf", "sampling engine: hf (transformers, CPU or GPU) or vllm (needs the "
+                                            "vllm package and a CUDA GPU; docs/sampling.md)")
+    vllm_args: str = option("", "vLLM engine options as key=value pairs (--backend=vllm), e.g. "
+                            "'gpu_memory_utilization=0.5,max_model_len=2048'")
     device: str = option("auto", "cpu, cuda or auto")
     dtype: Literal["auto", "float32", "bfloat16"] = option("auto", "auto: float32 on CPU, bfloat16 on GPU")
 
@@ -137,11 +142,9 @@ def write_samples(problem_ids: Sequence[str], prompts: Sequence[str], path: str 
 
 def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     """Load the model and task named in ``cfg`` and sample into ``cfg.out``: (path, rows written)."""
-    import torch
-
     from bonaware.config import parse_kv
-    from bonaware.models import load_model
-    from bonaware.sampling import SamplingParams, get_sampler
+    from bonaware.evaluation.generate import open_sampler
+    from bonaware.sampling import SamplingParams
     from bonaware.tasks import get_task
 
     out = Path(cfg.out)
@@ -150,11 +153,10 @@ def run_sample(cfg: SampleConfig, progress: bool = True) -> tuple[Path, int]:
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
-        raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
-    model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype,
-                                  progress=progress)
-    sampler = get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
+        raise task.empty_split_error(cfg.split)
+    opened = open_sampler(cfg.model, cfg.backend, device=cfg.device, dtype=cfg.dtype, seed=cfg.seed,
+                          vllm_args=cfg.vllm_args, progress=progress)
+    sampler, tokenizer = opened.sampler, opened.tokenizer
     stop = list(task.stop_sequences(tokenizer))
     write_json_atomic(run_file(out), {k: meta[k] for k in (*RESUME_KEYS, "out")})
 
@@ -180,5 +182,5 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(SampleConfig, args)
     out, written = run_sample(cfg)
     print(f"wrote {written} new rows to {out} ({run_file(out)}); "
-          f"score them with: bonaware verify --task {cfg.task} --in {out} --out <scored.jsonl>")
+          f"score them with: bonaware verify --samples {out} --out <scored.jsonl>")
     return 0

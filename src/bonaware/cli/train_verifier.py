@@ -16,11 +16,9 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 from bonaware.config import add_config_arguments, config_from_args
-from bonaware.errors import BonawareError
+from bonaware.evaluation.samples import task_of_samples
 from bonaware.verifiers.learned_train import LearnedVerifierConfig, samples_file
 
 
@@ -28,27 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser, LearnedVerifierConfig)
 
 
-def run_files(path: Path) -> list[Path]:
-    """Where the settings of a samples file may be: ``<file>.run.json`` (bonaware sample) or the
-    folder's ``run.json`` (bonaware eval)."""
-    return [path.with_suffix(".run.json"), path.parent / "run.json"]
-
-
 def resolve_task_spec(cfg: LearnedVerifierConfig) -> tuple[str, str]:
     """(task name, task_args) from the flags, else from the first samples file's run file."""
-    if cfg.task:
-        return cfg.task, cfg.task_args
-    first = samples_file(cfg.samples[0])
-    for candidate in run_files(first):
-        if candidate.is_file():
-            try:
-                meta = json.loads(candidate.read_text())
-            except json.JSONDecodeError as exc:
-                raise BonawareError(f"{candidate}: malformed JSON ({exc.msg})") from None
-            if meta.get("task"):
-                return str(meta["task"]), cfg.task_args or str(meta.get("task_args") or "")
-    raise BonawareError(f"cannot tell the task of {str(first)!r} (no {' or '.join(map(str, run_files(first)))}); "
-                        "pass --task")
+    return task_of_samples(samples_file(cfg.samples[0]), cfg.task, cfg.task_args)
 
 
 def run(args: argparse.Namespace) -> int:

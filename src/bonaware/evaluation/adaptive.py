@@ -316,6 +316,10 @@ def adaptive_block(group, verifier: str, budget: int, cal: Calibration, *, first
     (default 1, 2, 4, …, n) for the report's accuracy-vs-mean-samples plot."""
     if verifier not in group.scores:
         raise BonawareError(f"verifier {verifier!r} is not in the samples (have {', '.join(group.scores)})")
+    if getattr(group, "saved", None) is not None:
+        raise BonawareError(f"T={group.temperature:g}: adaptive allocation calibrates on raw verifier scores, which a "
+                            "compact samples.npz.xz does not keep (only within-prompt ranks); use the run folder "
+                            "with samples.jsonl")
     pool = (group.scores[verifier], group.correct, group.n_tokens)
     knobs = {"first_fraction": first_fraction, "rounds": rounds, "priority": priority, "seed": seed}
     box = {"level": level, "n_boot": n_boot, "seed": seed}

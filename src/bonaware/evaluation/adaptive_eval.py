@@ -6,6 +6,7 @@ samples per prompt with fixed Best-of-B on the same prompts (the unbiased BoN@B 
 samples), at one temperature (``--adaptive_temperature``, default the evaluated T closest to 1) with the
 first ``--verifier``. Its calibration comes from val: ``--adaptive_calibration`` (a val run folder), or
 this run when it is on val, or else a val pilot of the same model sampled into ``OUT/calibration_val``.
+Live rounds (:func:`sample_adaptive`) sample through :class:`bonaware.evaluation.generate.ModelFns`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from bonaware.errors import BonawareError
-from bonaware.evaluation.adaptive import AdaptiveRun, Calibration, adaptive_block, calibrate
+from bonaware.evaluation.adaptive import AdaptiveRun, Calibration, adaptive_block, calibrate, run_adaptive
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, _json_safe
-from bonaware.evaluation.samples import SampleSet, TemperatureSamples
+from bonaware.evaluation.samples import SampleSet, TemperatureSamples, make_row
 from bonaware.io import iter_jsonl, write_json_atomic, write_text_atomic
 
 CALIBRATION_DIR = "calibration_val"
+ADAPTIVE_FILE = "adaptive_samples.jsonl"
 
 
 def pick_temperature(temperatures: Sequence[float], wanted: float | None) -> float:
@@ -36,7 +38,7 @@ def pick_temperature(temperatures: Sequence[float], wanted: float | None) -> flo
     return float(wanted)
 
 
-def _calibration_group(cfg: Any, samples: SampleSet, T: float, verifier: str, model: Any, tokenizer: Any, task: Any,
+def _calibration_group(cfg: Any, samples: SampleSet, T: float, verifier: str, opened: Any, task: Any,
                        meta: dict, box: dict) -> tuple[TemperatureSamples, str]:
     from bonaware.evaluation.generate import evaluate_model
     from bonaware.evaluation.report import load_run
@@ -52,21 +54,24 @@ def _calibration_group(cfg: Any, samples: SampleSet, T: float, verifier: str, mo
     if not problems:
         raise BonawareError(f"task {cfg.task!r} has no val problems to calibrate the adaptive budget on; "
                             "give --adaptive_calibration RUN_DIR")
-    res = evaluate_model(model, tokenizer, task, problems, cfg.n, [T], [verifier], out,
-                         meta={**meta, "split": "val", "name": f"{meta['name']} (val calibration)"}, **box)
+    res = evaluate_model(opened.model, opened.tokenizer, task, problems, cfg.n, [T], [verifier], out,
+                         meta={**meta, "split": "val", "name": f"{meta['name']} (val calibration)"},
+                         sampler=opened.sampler, **box)
     return res.samples.at(T), f"{out} (split val, sampled for the calibration)"
 
 
-def add_adaptive(cfg: Any, result: Any, model: Any, tokenizer: Any, task: Any, problems: Sequence, meta: dict,
-                 box: dict) -> dict:
-    """Compute the adaptive block for ``bonaware eval`` (``cfg``: an EvalConfig) and add it to the run's
-    metrics.json and summary.md; returns it."""
-    from bonaware.evaluation.generate import ADAPTIVE_FILE, ModelFns, sample_adaptive
+def add_adaptive(cfg: Any, result: Any, opened: Any, task: Any, problems: Sequence, meta: dict, box: dict) -> dict:
+    """Compute the adaptive block for ``bonaware eval`` (``cfg``: an EvalConfig; ``opened``: its
+    :class:`~bonaware.evaluation.generate.OpenSampler`) and add it to the run's metrics.json and summary.md."""
+    from bonaware.evaluation.generate import ModelFns
 
     samples = result.samples
     T = pick_temperature(samples.temperatures, cfg.adaptive_temperature)
     group, verifier = samples.at(T), cfg.verifier[0]
-    cal_group, source = _calibration_group(cfg, samples, T, verifier, model, tokenizer, task, meta, box)
+    cal_group, source = _calibration_group(cfg, samples, T, verifier, opened, task, meta, box)
+    if cal_group.saved is not None:
+        raise BonawareError(f"the calibration samples ({source}) are a compact samples.npz.xz, which keeps no raw "
+                            "verifier scores; give a run folder with samples.jsonl")
     if verifier not in cal_group.scores:
         raise BonawareError(f"the calibration samples ({source}) have no scores of verifier {verifier!r}")
     cal = calibrate(cal_group.scores[verifier], cal_group.correct, precision=cfg.adaptive_precision, source=source)
@@ -74,9 +79,10 @@ def add_adaptive(cfg: Any, result: Any, model: Any, tokenizer: Any, task: Any, p
     live = None
     if cfg.adaptive_source == "live":
         probs = sorted(problems, key=lambda p: p.id)  # the samples' prompt order
-        fns = ModelFns(model, tokenizer, task, [verifier], max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p)
+        fns = ModelFns(opened.model, opened.tokenizer, task, [verifier], opened.sampler,
+                       max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p)
         try:
-            live = sample_adaptive(fns, probs, [task.format_prompt(p, tokenizer) for p in probs], T, cfg.budget, cal,
+            live = sample_adaptive(fns, probs, [task.format_prompt(p, opened.tokenizer) for p in probs], T, cfg.budget, cal,
                                    verifier, Path(cfg.out) / ADAPTIVE_FILE, cap=cfg.n, seed=cfg.seed,
                                    batch_prompts=cfg.batch_prompts, **knobs)
         finally:
@@ -150,8 +156,6 @@ def recompute_adaptive(run_dir: str | Path, samples: SampleSet, *, level: float 
                        n_boot: int = 2000) -> dict | None:
     """The run's adaptive block recomputed from its saved samples (and, for a live run, its
     adaptive_samples.jsonl) with the settings and calibration recorded in metrics.json; None if it has none."""
-    from bonaware.evaluation.generate import ADAPTIVE_FILE
-
     path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
         return None
@@ -166,3 +170,53 @@ def recompute_adaptive(run_dir: str | Path, samples: SampleSet, *, level: float 
     return adaptive_block(group, old["verifier"], old["budget"], cal, first_fraction=old["first_fraction"],
                           rounds=old["rounds"], priority=old["priority"], repeats=old["repeats"] or 8, level=level,
                           n_boot=n_boot, seed=old["seed"], live=live)
+
+
+def sample_adaptive(fns: Any, problems: Sequence, prompts: Sequence[str], temperature: float, budget: float,
+                    cal: Any, verifier: str, path: str | Path, *, cap: int, first_fraction: float = 0.25,
+                    rounds: int = 4, priority: str = "gain", seed: int = 0, batch_prompts: int = 8) -> AdaptiveRun:
+    """Live adaptive sampling in rounds (:func:`bonaware.evaluation.adaptive.run_adaptive`): each round's
+    requested samples are drawn from the model, judged and appended to ``path`` as one row per (problem,
+    round) — a samples row plus ``round`` and the ``settings`` — so a killed run resumes: the allocation is
+    a deterministic function of the samples, and rows already on disk are replayed instead of resampled."""
+    from bonaware.io import JsonlAppender
+
+    T = float(temperature)
+    settings = {"budget": float(budget), "cap": int(cap), "first_fraction": float(first_fraction),
+                "rounds": int(rounds), "priority": priority, "seed": int(seed), "verifier": verifier,
+                "calibration": cal.as_dict()}
+    with JsonlAppender(path) as out:
+        cached = {(r["problem_id"], float(r["temperature"]), int(r["round"])): r for r in out.existing()}
+
+        def draw(req: np.ndarray, rnd: int) -> list[tuple]:
+            rows: list[dict | None] = [None] * len(problems)
+            todo: dict[int, list[int]] = {}
+            for i in np.flatnonzero(req):
+                row = cached.get((problems[i].id, T, rnd))
+                if row is None:
+                    todo.setdefault(int(req[i]), []).append(int(i))
+                elif row.get("settings") != settings or len(row["completions"]) != req[i]:
+                    raise BonawareError(f"{path} holds adaptive samples drawn with other settings (problem "
+                                        f"{problems[i].id}, round {rnd}); use another --out or the same settings")
+                else:
+                    rows[i] = row
+            for m, idx in sorted(todo.items()):
+                for c in range(0, len(idx), batch_prompts):
+                    chunk = idx[c:c + batch_prompts]
+                    sub_seed = int(np.random.SeedSequence([int(seed), round(T * 1e6), rnd, m, c]).generate_state(1)[0])
+                    comps = fns.sample([prompts[i] for i in chunk], T, sub_seed, m)
+                    texts = [[x.text for x in row] for row in comps]
+                    correct, scores, answers = fns.judge([problems[i] for i in chunk], texts)
+                    n_prompt = fns.prompt_tokens([prompts[i] for i in chunk])
+                    new = [{**make_row(problems[i].id, T, texts[j], correct[j], {k: v[j] for k, v in scores.items()},
+                                       answers[j], [len(x.token_ids) for x in comps[j]], n_prompt[j],
+                                       [str(x.finish_reason) for x in comps[j]]), "round": rnd, "settings": settings}
+                           for j, i in enumerate(chunk)]
+                    out.write_many(new)
+                    for j, i in enumerate(chunk):
+                        rows[i] = new[j]
+            empty = ((), (), ())
+            return [empty if r is None else (r["scores"][verifier], r["correct"], r["n_tokens"]) for r in rows]
+
+        return run_adaptive(draw, len(problems), budget, cal, cap=cap, first_fraction=first_fraction, rounds=rounds,
+                            priority=priority, seed=seed)

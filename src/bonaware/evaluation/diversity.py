@@ -14,6 +14,8 @@ Per prompt, from its saved samples:
 The pairwise means use all pairs when there are at most ``max_pairs``; otherwise ``max_pairs``
 distinct pairs drawn uniformly without replacement with a seeded generator (an unbiased estimate of
 the all-pairs mean). Edit distances look at the first ``max_chars`` characters of each text.
+Samples loaded from a compact file have no texts: their n-gram and edit diversity are the per-prompt
+values the file saved (for the pair-sampling seeds it lists).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 from bonaware.evaluation.samples import TemperatureSamples
 
 DIVERSITY_METRICS = ("distinct_answers", "answer_entropy", "ngram_diversity", "edit_diversity")
+TEXT_METRICS = ("ngram_diversity", "edit_diversity")  # the two that need the completion texts
 
 
 def distinct_answers(answers: Sequence) -> int:
@@ -114,10 +117,15 @@ def diversity_per_prompt(group: TemperatureSamples, *, ngram_n: int = 2, max_pai
     are seeded with (seed, i) so they do not depend on the other prompts."""
     out = {m: np.zeros(group.num_prompts) for m in DIVERSITY_METRICS}
     for p in range(group.num_prompts):
-        texts, answers = group.completions[p], group.answers[p]
+        out["distinct_answers"][p] = distinct_answers(group.answers[p])
+        out["answer_entropy"][p] = answer_entropy(group.answers[p])
+    if group.completions is None:  # a compact file: the values it saved from the texts
+        params = {"ngram_n": ngram_n, "max_pairs": max_pairs, "max_chars": max_chars}
+        saved = group.saved.diversity(seed, params, group.temperature)
+        return {**out, **{m: np.array(saved[m], dtype=float) for m in TEXT_METRICS}}
+    for p in range(group.num_prompts):
+        texts = group.completions[p]
         pair_seed = int(np.random.SeedSequence([seed, p]).generate_state(1)[0])
-        out["distinct_answers"][p] = distinct_answers(answers)
-        out["answer_entropy"][p] = answer_entropy(answers)
         out["ngram_diversity"][p] = ngram_diversity(texts, ngram_n, max_pairs, pair_seed)
         out["edit_diversity"][p] = edit_diversity(texts, max_pairs, pair_seed, max_chars)
     return out

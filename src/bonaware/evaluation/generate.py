@@ -1,5 +1,5 @@
-"""The only part of evaluation that runs a model: sample, judge, append to the samples file (and
-:func:`sample_adaptive`, the live rounds of ``--allocation adaptive``).
+"""The only part of evaluation that runs a model: sample, judge, append to the samples file (and, through
+:class:`ModelFns`, the live rounds of ``--allocation adaptive`` in :mod:`.adaptive_eval`).
 
 :func:`collect_samples` is model-agnostic (a ``sample_fn`` and a ``judge_fn``), cached and
 resumable: problems are split into fixed chunks of ``batch_prompts`` (in the problems' order), and
@@ -21,6 +21,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bonaware.errors import BonawareError
+from bonaware.evaluation.compact import COMPACT_FILE, write_compact
+from bonaware.evaluation.compute import training_compute
 from bonaware.evaluation.groups import train_seed_of
 from bonaware.evaluation.metrics import METRICS_FILE, SUMMARY_FILE, write_metrics
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet, SamplesWriter, load_samples, make_row
@@ -29,7 +31,7 @@ from bonaware.io import write_json_atomic
 RUN_FILE = "run.json"
 #: run.json fields that must match to resume into an existing folder (they change the samples)
 RESUME_KEYS = ("model", "task", "task_args", "split", "n", "max_new_tokens", "top_p", "seed", "verifiers",
-               "batch_prompts")
+               "batch_prompts", "backend")
 
 
 @dataclass
@@ -166,7 +168,8 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
     Verifier}``; their scores r go to ``scores[label]``. The environment reward R (``correct``) comes
     from the ``oracle`` verifier, i.e. the task's checker. Cached and resumable in ``out_dir``
     (``samples.jsonl``); writes ``run.json`` (``meta`` + the settings; ``train_seed`` defaults to the
-    seed in the model's training run ``config.json``), ``metrics.json`` and ``summary.md``.
+    seed in the model's training run ``config.json``), ``metrics.json``, ``summary.md`` and the compact
+    ``samples.npz.xz`` (:mod:`bonaware.evaluation.compact`).
     """
     out_dir = Path(out_dir)
     fns = ModelFns(model, tokenizer, task, verifiers, sampler, max_new_tokens=max_new_tokens, top_p=top_p)
@@ -196,9 +199,13 @@ def evaluate_model(model: Any, tokenizer: Any, task: Any, problems: Sequence, n:
                         fns.prompt_tokens, seed=seed, batch_prompts=batch_prompts, progress=progress)
     finally:
         fns.close()
-    samples = restrict(load_samples(out_dir, meta=run_meta), [p.id for p in problems], temperatures)
+    saved = load_samples(out_dir / SAMPLES_FILE, meta=run_meta)
+    samples = restrict(saved, [p.id for p in problems], temperatures)
     metrics = write_metrics(samples, out_dir, title=f"Evaluation of {run_meta['name']}",
                             level=level, n_boot=n_boot, seed=seed, progress=progress)
+    # the compact copy of everything saved, for committing (samples.jsonl stays local)
+    train = training_compute(run_meta["train_dir"], num_params) if run_meta.get("train_dir") else None
+    write_compact(saved, out_dir / COMPACT_FILE, diversity_seeds={0, int(seed)}, training=train)
     return EvalResult(out_dir, samples, metrics)
 
 
@@ -221,86 +228,95 @@ def find_train_dir(model_ref: Any) -> str | None:
     return str(parent) if (parent / "metrics.csv").is_file() else None
 
 
-def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) -> EvalResult:
-    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate.
+@dataclass
+class OpenSampler:
+    """What :func:`open_sampler` built: the sampler, the tokenizer that formats prompts, and the HF model
+    (``None`` with vLLM, which loads the weights itself)."""
 
-    ``extra_meta`` goes into ``run.json`` too (e.g. the ``group`` of a training seed).
+    sampler: Any
+    tokenizer: Any
+    model: Any
+    num_params: int | None
+
+
+def _count_params(folder: Path) -> int:
+    """Parameter count of a model folder without loading its weights (meta-device init)."""
+    from accelerate import init_empty_weights
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    with init_empty_weights():
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(folder, local_files_only=True))
+    model.tie_weights()  # shared embedding/head counted once, as when loaded
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def open_sampler(model_ref: str, backend: str = "hf", *, device: str = "auto", dtype: str = "auto", seed: int = 0,
+                 vllm_args: str = "", progress: bool = True) -> OpenSampler:
+    """The sampler of ``bonaware eval`` / ``bonaware sample`` (``--backend``, docs/sampling.md).
+
+    ``hf``: load the model with :func:`bonaware.models.load_model` on ``device`` and sample with
+    :class:`~bonaware.sampling.HFSampler`. ``vllm``: resolve ``model_ref`` to its folder (embedded
+    names are built or taken from the cache), load only the tokenizer, and let ``vllm.LLM`` load the
+    weights on the GPU (``dtype`` auto → vLLM's choice; ``vllm_args`` are extra engine options such as
+    ``gpu_memory_utilization=0.5,tensor_parallel_size=2``). A missing vllm package or GPU is one
+    :class:`BonawareError`.
     """
     import torch
 
     from bonaware.config import parse_kv
     from bonaware.models import load_model
+    from bonaware.sampling import get_sampler, require_vllm
+
+    if backend == "vllm":
+        require_vllm()
+        if device not in ("auto", "cuda") and not str(device).startswith("cuda"):
+            raise BonawareError(f"--backend=vllm runs on the GPU; --device={device} is not allowed (use auto)")
+        from transformers import AutoTokenizer
+
+        from bonaware.models.loading import resolve_folder
+
+        folder = resolve_folder(model_ref, progress)
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        engine = {"dtype": dtype, **parse_kv(vllm_args, "--vllm_args")}
+        sampler = get_sampler("vllm", model=str(folder), tokenizer=str(folder), seed=seed, show_progress=False,
+                              **engine)
+        return OpenSampler(sampler, tokenizer, None, _count_params(folder))
+    if backend != "hf":
+        raise BonawareError(f"--backend must be hf or vllm, got {backend!r}")
+    if vllm_args:
+        raise BonawareError("--vllm_args applies to --backend=vllm only")
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    model, tokenizer = load_model(model_ref, device=device, dtype=None if dtype == "auto" else dtype,
+                                  progress=progress)
+    sampler = get_sampler("hf", model=model, tokenizer=tokenizer, show_progress=False)
+    return OpenSampler(sampler, tokenizer, model, int(sum(p.numel() for p in model.parameters())))
+
+
+def run_eval(cfg: Any, progress: bool = True, extra_meta: dict | None = None) -> EvalResult:
+    """``bonaware eval``: load the model and task named in ``cfg`` (an :class:`EvalConfig`) and evaluate.
+
+    ``extra_meta`` goes into ``run.json`` too (e.g. the ``group`` of a training seed).
+    """
+    from bonaware.config import parse_kv
     from bonaware.tasks import get_task
 
     task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
     problems = task.problems(cfg.split, n=cfg.num_prompts, seed=cfg.seed)
     if not problems:
-        raise BonawareError(f"task {cfg.task!r} has no {cfg.split} problems")
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
-    model, tokenizer = load_model(cfg.model, device=device, dtype=None if cfg.dtype == "auto" else cfg.dtype)
-    train_dir = cfg.train_dir or find_train_dir(cfg.model)
+        raise task.empty_split_error(cfg.split)
+    opened = open_sampler(cfg.model, cfg.backend, device=cfg.device, dtype=cfg.dtype, seed=cfg.seed,
+                          vllm_args=cfg.vllm_args, progress=progress)
     meta = {"name": cfg.name or cfg.model, "model": cfg.model, "task_args": cfg.task_args, "split": cfg.split,
-            "train_dir": train_dir, **(extra_meta or {})}
+            "train_dir": cfg.train_dir or find_train_dir(cfg.model), "backend": cfg.backend,
+            "num_params": opened.num_params, **(extra_meta or {})}
     box = {"max_new_tokens": cfg.max_new_tokens, "top_p": cfg.top_p, "seed": cfg.seed,
            "batch_prompts": cfg.batch_prompts, "level": cfg.level, "n_boot": cfg.n_boot, "progress": progress}
-    result = evaluate_model(model, tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier, cfg.out,
-                            meta=meta, **box)
+    result = evaluate_model(opened.model, opened.tokenizer, task, problems, cfg.n, cfg.temperatures, cfg.verifier,
+                            cfg.out, meta=meta, sampler=opened.sampler, **box)
     if cfg.allocation == "adaptive":
         from bonaware.evaluation.adaptive_eval import add_adaptive
 
-        add_adaptive(cfg, result, model, tokenizer, task, problems, meta, box)
+        add_adaptive(cfg, result, opened, task, problems, meta, box)
     return result
-
-
-ADAPTIVE_FILE = "adaptive_samples.jsonl"
-
-
-def sample_adaptive(fns: ModelFns, problems: Sequence, prompts: Sequence[str], temperature: float, budget: float,
-                    cal: Any, verifier: str, path: str | Path, *, cap: int, first_fraction: float = 0.25,
-                    rounds: int = 4, priority: str = "gain", seed: int = 0, batch_prompts: int = 8) -> Any:
-    """Live adaptive sampling in rounds (:func:`bonaware.evaluation.adaptive.run_adaptive`): each round's
-    requested samples are drawn from the model, judged and appended to ``path`` as one row per (problem,
-    round) — a samples row plus ``round`` and the ``settings`` — so a killed run resumes: the allocation is
-    a deterministic function of the samples, and rows already on disk are replayed instead of resampled."""
-    from bonaware.evaluation.adaptive import run_adaptive
-    from bonaware.io import JsonlAppender
-
-    T = float(temperature)
-    settings = {"budget": float(budget), "cap": int(cap), "first_fraction": float(first_fraction),
-                "rounds": int(rounds), "priority": priority, "seed": int(seed), "verifier": verifier,
-                "calibration": cal.as_dict()}
-    with JsonlAppender(path) as out:
-        cached = {(r["problem_id"], float(r["temperature"]), int(r["round"])): r for r in out.existing()}
-
-        def draw(req: np.ndarray, rnd: int) -> list[tuple]:
-            rows: list[dict | None] = [None] * len(problems)
-            todo: dict[int, list[int]] = {}
-            for i in np.flatnonzero(req):
-                row = cached.get((problems[i].id, T, rnd))
-                if row is None:
-                    todo.setdefault(int(req[i]), []).append(int(i))
-                elif row.get("settings") != settings or len(row["completions"]) != req[i]:
-                    raise BonawareError(f"{path} holds adaptive samples drawn with other settings (problem "
-                                        f"{problems[i].id}, round {rnd}); use another --out or the same settings")
-                else:
-                    rows[i] = row
-            for m, idx in sorted(todo.items()):
-                for c in range(0, len(idx), batch_prompts):
-                    chunk = idx[c:c + batch_prompts]
-                    sub_seed = int(np.random.SeedSequence([int(seed), round(T * 1e6), rnd, m, c]).generate_state(1)[0])
-                    comps = fns.sample([prompts[i] for i in chunk], T, sub_seed, m)
-                    texts = [[x.text for x in row] for row in comps]
-                    correct, scores, answers = fns.judge([problems[i] for i in chunk], texts)
-                    n_prompt = fns.prompt_tokens([prompts[i] for i in chunk])
-                    new = [{**make_row(problems[i].id, T, texts[j], correct[j], {k: v[j] for k, v in scores.items()},
-                                       answers[j], [len(x.token_ids) for x in comps[j]], n_prompt[j],
-                                       [str(x.finish_reason) for x in comps[j]]), "round": rnd, "settings": settings}
-                           for j, i in enumerate(chunk)]
-                    out.write_many(new)
-                    for j, i in enumerate(chunk):
-                        rows[i] = new[j]
-            empty = ((), (), ())
-            return [empty if r is None else (r["scores"][verifier], r["correct"], r["n_tokens"]) for r in rows]
-
-        return run_adaptive(draw, len(problems), budget, cal, cap=cap, first_fraction=first_fraction, rounds=rounds,
-                            priority=priority, seed=seed)

@@ -21,25 +21,32 @@ from pathlib import Path
 from typing import Any
 
 from bonaware.errors import BonawareError
+from bonaware.evaluation.compact import COMPACT_FILE
 from bonaware.evaluation.samples import SAMPLES_FILE, SampleSet
 
+#: what makes a folder an evaluation run: its samples, full or compact (a committed run has only the latter)
+EVAL_RUN = (SAMPLES_FILE, COMPACT_FILE)
 _SEED = re.compile(r"^seed(\d+)$")
 
 
-def seed_subdirs(folder: str | Path, marker: str) -> list[tuple[int, Path]]:
+def seed_subdirs(folder: str | Path, marker: str | tuple[str, ...]) -> list[tuple[int, Path]]:
     """``[(s, folder/seed<s>)]`` sorted by s, for the sub-folders that contain ``marker`` (a file or
-    folder name, e.g. ``final`` for training runs, ``samples.jsonl`` for evaluation runs)."""
+    folder name, or any of several, e.g. ``final`` for training runs, :data:`EVAL_RUN` for evaluation runs)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
     found = [(int(m.group(1)), p) for p in folder.iterdir() if p.is_dir() and (m := _SEED.match(p.name))
-             and (p / marker).exists()]
+             and _has(p, marker)]
     return sorted(found)
 
 
-def is_seed_folder(folder: str | Path, marker: str = SAMPLES_FILE) -> bool:
+def _has(folder: Path, marker: str | tuple[str, ...]) -> bool:
+    return any((folder / m).exists() for m in ((marker,) if isinstance(marker, str) else marker))
+
+
+def is_seed_folder(folder: str | Path, marker: str | tuple[str, ...] = EVAL_RUN) -> bool:
     """True for a folder of ``seed<s>/`` runs that is not itself a run (no ``marker`` of its own)."""
-    return not (Path(folder) / marker).exists() and bool(seed_subdirs(folder, marker))
+    return not _has(Path(folder), marker) and bool(seed_subdirs(folder, marker))
 
 
 def train_seed_of(meta: dict) -> int | None:
@@ -82,7 +89,7 @@ class RunGroup:
 
 def _load_argument(folder: Path, load_run) -> tuple[list[SampleSet], list[Path], bool]:
     if is_seed_folder(folder):
-        found = seed_subdirs(folder, SAMPLES_FILE)
+        found = seed_subdirs(folder, EVAL_RUN)
         runs = [load_run(p) for _, p in found]
         for (s, _), run in zip(found, runs):  # runs evaluated before run.json had train_seed: the folder's
             if train_seed_of(run.meta) is None:

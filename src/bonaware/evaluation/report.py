@@ -14,13 +14,15 @@ seed as its own run; with one seed per group the report says that its CIs cover 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from bonaware.errors import BonawareError
-from bonaware.evaluation import plots
+from bonaware.evaluation import plots as plot_module
 from bonaware.evaluation.compare import group_statistics, paired_comparison, per_prompt_pfail
 from bonaware.evaluation.compute import compute_savings, training_compute
 from bonaware.evaluation.groups import RunGroup, collect_groups
@@ -29,14 +31,16 @@ from bonaware.evaluation.samples import SampleSet, load_samples
 from bonaware.io import write_json_atomic, write_text_atomic
 
 REPORT_FILE = "report.md"
+INPUTS_FILE = "inputs.json"
 
 
 def load_run(run_dir: str | Path) -> SampleSet:
-    """A run folder's samples with its ``run.json`` as metadata."""
+    """A run folder's samples with its ``run.json`` as metadata (or, without one, the metadata a
+    compact samples file saved)."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise BonawareError(f"run folder {str(run_dir)!r} does not exist")
-    meta = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
+    meta = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else None
     return load_samples(run_dir, meta=meta)
 
 
@@ -76,7 +80,7 @@ def _fmt(x, spec: str = ".3g", none: str = "—") -> str:
 
 
 def _adaptive_section(runs: dict[str, SampleSet], metrics: dict, report: dict, out: Path, *, level: float,
-                      n_boot: int) -> list[str]:
+                      n_boot: int, plots=plot_module) -> list[str]:
     """Accuracy vs mean samples per prompt, adaptive vs fixed N, for the runs with an adaptive block
     (recomputed from their samples and recorded calibration: docs/adaptive.md)."""
     from bonaware.evaluation.adaptive_eval import recompute_adaptive
@@ -126,7 +130,7 @@ def _seed_note(groups: dict[str, RunGroup]) -> list[str]:
 
 
 def _seed_section(report: dict, groups: dict[str, RunGroup], base_group: str, T: float, verifier: str | None,
-                  ks: Sequence[int], level: float, out: Path) -> tuple[list[str], list[str]]:
+                  ks: Sequence[int], level: float, out: Path, plots=plot_module) -> tuple[list[str], list[str]]:
     """The *Training seeds* section (markdown) and its tables alone (for the headline)."""
     pg, cmp = report["groups"], report["comparisons"]
     label = {"bon": f"BoN [{verifier}]", "pass": "pass", "maj": "maj"}
@@ -172,14 +176,18 @@ def _seed_section(report: dict, groups: dict[str, RunGroup], base_group: str, T:
 
 def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: Sequence[str] | None = None,
                  baseline: str | None = None, temperature: float | None = None, verifier: str | None = None,
-                 level: float = 0.95, n_boot: int = 2000, seed: int = 0, progress: bool = False) -> Path:
-    """Write ``report.md`` (+ PNGs and ``report.json``) for ``run_dirs`` into ``out_dir``; returns its path.
+                 level: float = 0.95, n_boot: int = 2000, seed: int = 0, progress: bool = False,
+                 make_plots: bool = True) -> Path:
+    """Write ``report.md`` (+ PNGs, ``report.json`` and ``inputs.json``) for ``run_dirs`` into ``out_dir``;
+    returns its path.
 
     ``temperature``: the T of the single-T sections (default: the common T closest to 1);
-    ``verifier``: the BoN verifier (default: the baseline's first verifier present in every run).
+    ``verifier``: the BoN verifier (default: the baseline's first verifier present in every run);
+    ``make_plots=False``: the numbers only (report.md then links figures that were not drawn).
     """
     if not run_dirs:
         raise BonawareError("give at least one run folder")
+    inputs = {"runs": [Path(d) for d in run_dirs], "names": None if names is None else list(names)}
     groups = {g.name: g for g in collect_groups(run_dirs, names, load_run)}
     runs = {member: run for g in groups.values() for member, run in zip(g.member_names, g.runs)}
     names, sets = list(runs), list(runs.values())
@@ -198,6 +206,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
         raise BonawareError(f"--verifier {verifier!r} is not in every run (shared: {common_v})")
     verifier = verifier or (common_v[0] if common_v else None)
     out = Path(out_dir)
+    plots = plot_module if make_plots else _NoPlots()
     box = {"level": level, "n_boot": n_boot, "seed": seed}
     metrics = {name: compute_metrics(s, **box, progress=progress) for name, s in runs.items()}
     report: dict = {"baseline": baseline, "temperature": T, "verifier": verifier, **box, "runs": metrics}
@@ -212,17 +221,17 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
 
     md = [f"# bonaware report: {', '.join(names)}", "",
           f"Baseline: **{baseline}**. Every number is recomputed from the runs' saved samples "
-          f"(`samples.jsonl`): k-sample metrics are exact averages over all k-subsets of the n samples per "
-          f"prompt; intervals are {int(round(100 * level))}% percentile-bootstrap CIs over prompts "
-          f"({n_boot} draws, seed {seed}); differences use a paired bootstrap over the same prompts.", "",
-          *_seed_note(groups), ""]
+          f"(`samples.jsonl` or the compact `samples.npz.xz`): k-sample metrics are exact averages over all "
+          f"k-subsets of the n samples per prompt; intervals are {int(round(100 * level))}% percentile-bootstrap "
+          f"CIs over prompts ({n_boot} draws, seed {seed}); differences use a paired bootstrap over the same "
+          "prompts.", "", *_seed_note(groups), ""]
     md += markdown_table(["run", "model", "task", "params", "prompts", "n", "temperatures", "verifiers"],
                  [[name, s.meta.get("model", "—"), s.meta.get("task", "—"), _fmt(s.meta.get("num_params")),
                    s.at(T).num_prompts, s.at(T).n, ", ".join(f"{t:g}" for t in s.temperatures),
                    ", ".join(s.verifiers) or "—"] for name, s in runs.items()])
 
     # 0. run groups of several training seeds: seed-aware CIs, paired differences and P(A > B)
-    seed_md, seed_headline = _seed_section(report, groups, base_group, T, verifier, ks, level, out) if any(
+    seed_md, seed_headline = _seed_section(report, groups, base_group, T, verifier, ks, level, out, plots) if any(
         g.seed_aware for g in groups.values()) else ([], [])
     md += seed_md
 
@@ -318,18 +327,19 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
         md += markdown_table(["run", "N", f"run {metric}@N", "baseline N needed [CI]", "compute savings [CI]"], rows)
     train_rows = []
     for name, s in runs.items():
-        if s.meta.get("train_dir"):
-            tc = training_compute(s.meta["train_dir"], s.meta.get("num_params"))
-            if tc:
-                report.setdefault("training", {})[name] = tc
-                train_rows.append([name, tc["method"] or "—", tc["steps"], _fmt(tc["tokens"]), _fmt(tc["flops"]),
-                                   _fmt(tc["seconds"], ".1f")])
+        # the training folder when it is still there, else what the compact samples file saved from it
+        tc = training_compute(s.meta["train_dir"], s.meta.get("num_params")) if s.meta.get("train_dir") else None
+        tc = tc or s.training
+        if tc:
+            report.setdefault("training", {})[name] = tc
+            train_rows.append([name, tc["method"] or "—", tc["steps"], _fmt(tc["tokens"]), _fmt(tc["flops"]),
+                               _fmt(tc["seconds"], ".1f")])
     if train_rows:
         md += ["Training compute (from each run's training `metrics.csv`; FLOPs ≈ 6·params·tokens):", ""]
         md += markdown_table(["run", "method", "steps", "tokens", "FLOPs", "seconds"], train_rows)
 
     # 5b. adaptive per-prompt budgets (runs evaluated with --allocation adaptive)
-    md += _adaptive_section(runs, metrics, report, out, level=level, n_boot=n_boot)
+    md += _adaptive_section(runs, metrics, report, out, level=level, n_boot=n_boot, plots=plots)
 
     # 6. per-prompt P_fail
     if len(runs) > 1:
@@ -374,5 +384,31 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
 
     report["tables_markdown"] = "\n".join(headline)  # the headline tables alone (e.g. for a terminal)
     write_json_atomic(out / "report.json", _json_safe(report))
+    write_json_atomic(out / INPUTS_FILE, {
+        "version": 1, "runs": [Path(os.path.relpath(d.resolve(), out.resolve())).as_posix() for d in inputs["runs"]],
+        "names": inputs["names"], "baseline": base_group, "temperature": T, "verifier": verifier, **box})
     write_text_atomic(out / REPORT_FILE, "\n".join(md))
     return out / REPORT_FILE
+
+
+class _NoPlots:
+    """Stands in for :mod:`bonaware.evaluation.plots` when only the numbers are wanted."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: None
+
+
+def recompute_report(report_dir: str | Path) -> dict:
+    """The numbers of ``report_dir``'s ``report.json``, recomputed (without plots) from the run folders and
+    options its ``inputs.json`` records: a fresh clone with the runs' compact files committed needs no more."""
+    report_dir = Path(report_dir)
+    path = report_dir / INPUTS_FILE
+    if not path.is_file():
+        raise BonawareError(f"{path} does not exist (bonaware report writes it next to report.md)")
+    spec = json.loads(path.read_text())
+    if spec.pop("version", None) != 1:
+        raise BonawareError(f"{path}: unknown inputs version (this bonaware reads version 1)")
+    runs = [report_dir / r for r in spec.pop("runs")]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_report(runs, tmp, **spec, make_plots=False)
+        return json.loads((Path(tmp) / "report.json").read_text())

@@ -18,10 +18,15 @@ so a killed run leaves whole rows only and a resumed run skips the (problem_id, 
 already present (:class:`SamplesWriter`). :func:`load_samples` validates every row (errors name
 ``file:line`` and the field) and groups rows by temperature into ``[prompts, n]`` arrays
 (:class:`TemperatureSamples`), prompts sorted by id so the numbers do not depend on write order.
+
+A run folder may instead (or also) hold the *compact samples file* ``samples.npz.xz``
+(:mod:`bonaware.evaluation.compact`): every number of the evaluation from a few bytes per sample,
+without the completion texts. :func:`load_samples` reads it when the folder has no ``samples.jsonl``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -32,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from bonaware.errors import BonawareError
-from bonaware.io import JsonlAppender, iter_jsonl
+from bonaware.io import JsonlAppender, iter_jsonl_numbered
 
 FIELDS = ("problem_id", "temperature", "completions", "correct", "scores", "answers", "n_tokens", "prompt_tokens")
 SAMPLES_FILE = "samples.jsonl"
@@ -41,6 +46,30 @@ SAMPLES_FILE = "samples.jsonl"
 def row_key(row: dict) -> tuple[str, float]:
     """The resume/deduplication key of a samples row: (problem_id, temperature)."""
     return str(row["problem_id"]), float(row["temperature"])
+
+
+def run_files(path: str | Path) -> list[Path]:
+    """Where the settings of a samples file may be: ``<file>.run.json`` (``bonaware sample``) or the
+    folder's ``run.json`` (``bonaware eval``)."""
+    path = Path(path)
+    return [path.with_suffix(".run.json"), path.parent / "run.json"]
+
+
+def task_of_samples(path: str | Path, task: str | None, task_args: str) -> tuple[str, str]:
+    """(task, task_args) of a samples file: ``task`` when given, else the task its run file names
+    (with the run file's ``task_args`` unless ``task_args`` is given)."""
+    if task:
+        return task, task_args
+    for candidate in run_files(path):
+        if candidate.is_file():
+            try:
+                meta = json.loads(candidate.read_text())
+            except json.JSONDecodeError as exc:
+                raise BonawareError(f"{candidate}: malformed JSON ({exc.msg})") from None
+            if isinstance(meta, dict) and meta.get("task"):
+                return str(meta["task"]), task_args or str(meta.get("task_args") or "")
+    raise BonawareError(f"cannot tell the task of {str(path)!r} (no {' or '.join(map(str, run_files(path)))}); "
+                        "pass --task")
 
 
 def make_row(problem_id: str, temperature: float, completions: Sequence[str], correct: Sequence[Any],
@@ -100,8 +129,45 @@ def _check_row(row: dict, where: str) -> None:
 
 
 @dataclass
+class SavedStatistics:
+    """What a compact samples file keeps in place of the completion texts and the raw verifier scores.
+
+    ``text_diversity[seed][metric]``: the per-prompt n-gram / edit diversity ([P], in ``problem_ids``
+    order) computed from the texts with ``diversity_params`` and that pair-sampling seed;
+    ``pooled_auc[verifier]``: the Mann–Whitney counts (above, tied) of the raw scores over every sample
+    of the temperature (None once a subset of the prompts is selected: they no longer apply).
+    """
+
+    text_diversity: dict[int, dict[str, np.ndarray]]
+    diversity_params: dict
+    pooled_auc: dict[str, tuple[int, int]] | None
+
+    def pooled_auc_counts(self, verifier: str, temperature: float) -> tuple[int, int]:
+        if self.pooled_auc is None or verifier not in self.pooled_auc:
+            raise BonawareError(f"T={temperature:g}: the pooled AUC of {verifier!r} over a subset of the prompts "
+                                "needs the raw scores (samples.jsonl); the compact file has it for all its prompts")
+        return self.pooled_auc[verifier]
+
+    def diversity(self, seed: int, params: dict, temperature: float) -> dict[str, np.ndarray]:
+        if not self.text_diversity:
+            raise BonawareError(f"T={temperature:g}: text diversity of a reordered or partial prompt set needs "
+                                "the completion texts (samples.jsonl)")
+        if params != self.diversity_params or seed not in self.text_diversity:
+            raise BonawareError(
+                f"T={temperature:g}: text diversity with {params} at seed {seed} needs the completion texts "
+                f"(samples.jsonl); the compact file has it for seeds {sorted(self.text_diversity)} with "
+                f"{self.diversity_params}")
+        return self.text_diversity[seed]
+
+
+@dataclass
 class TemperatureSamples:
-    """All prompts sampled at one temperature, as ``[P, n]`` arrays (row i = ``problem_ids[i]``)."""
+    """All prompts sampled at one temperature, as ``[P, n]`` arrays (row i = ``problem_ids[i]``).
+
+    Loaded from a compact file, ``completions`` is None, ``scores`` hold within-prompt dense ranks
+    (0 = lowest score; the same order and ties as the scores, so BoN@k and the within-prompt AUC are
+    unchanged) and ``saved`` the statistics that need the texts or the raw scores.
+    """
 
     temperature: float
     problem_ids: list[str]
@@ -110,7 +176,8 @@ class TemperatureSamples:
     answers: list[list[str | None]]  # P × n extracted answers
     n_tokens: np.ndarray  # [P, n] completion lengths
     prompt_tokens: np.ndarray  # [P]
-    completions: list[list[str]]  # P × n texts
+    completions: list[list[str]] | None  # P × n texts (None: loaded from a compact file)
+    saved: SavedStatistics | None = None
 
     @property
     def n(self) -> int:
@@ -128,10 +195,16 @@ class TemperatureSamples:
         if missing:
             raise BonawareError(f"T={self.temperature:g}: no samples for problem(s) {', '.join(missing[:3])}")
         idx = [index[p] for p in problem_ids]
+        saved = self.saved
+        if saved is not None and list(problem_ids) != self.problem_ids:
+            # a row's text diversity was drawn with its position as seed: valid only in place; the pooled
+            # AUC counts hold for the same prompts in any order
+            same = len(idx) == len(self.problem_ids) and set(problem_ids) == set(self.problem_ids)
+            saved = SavedStatistics({}, saved.diversity_params, saved.pooled_auc if same else None)
         return TemperatureSamples(
             self.temperature, list(problem_ids), self.correct[idx], {k: v[idx] for k, v in self.scores.items()},
             [self.answers[i] for i in idx], self.n_tokens[idx], self.prompt_tokens[idx],
-            [self.completions[i] for i in idx])
+            None if self.completions is None else [self.completions[i] for i in idx], saved)
 
 
 @dataclass
@@ -141,6 +214,8 @@ class SampleSet:
     path: Path | None
     by_temperature: dict[float, TemperatureSamples]
     meta: dict = field(default_factory=dict)
+    #: training compute of the evaluated model, saved by the compact file for when its training folder is gone
+    training: dict | None = None
 
     @property
     def temperatures(self) -> list[float]:
@@ -201,24 +276,25 @@ def group_rows(rows: Iterable[tuple[dict, str]], path: Path | None = None, meta:
 
 
 def load_samples(path: str | os.PathLike, meta: dict | None = None) -> SampleSet:
-    """Read and validate a samples file (or a run folder holding ``samples.jsonl``)."""
+    """Read and validate a samples file, or a run folder holding ``samples.jsonl`` or, without it, the
+    compact ``samples.npz.xz`` (``meta`` defaults to the run metadata saved in the compact file)."""
+    from bonaware.evaluation.compact import COMPACT_FILE, load_compact
+
     path = Path(path)
     if path.is_dir():
+        if not (path / SAMPLES_FILE).is_file() and (path / COMPACT_FILE).is_file():
+            return load_compact(path / COMPACT_FILE, meta)
         path = path / SAMPLES_FILE
+    elif path.name.endswith(".npz.xz") and path.is_file():
+        return load_compact(path, meta)
     if not path.is_file():
-        raise BonawareError(f"no samples file {str(path)!r} (is this a 'bonaware eval' run folder?)")
-    rows = ((row, f"{path}:{i}") for i, row in _numbered(path))
+        raise BonawareError(f"no samples file {str(path)!r} (is this a 'bonaware eval' run folder? It holds "
+                            f"neither {SAMPLES_FILE} nor {COMPACT_FILE})")
+    rows = ((row, f"{path}:{i}") for i, row in iter_jsonl_numbered(path))
     sample_set = group_rows(rows, path, meta)
     if not sample_set.by_temperature:
         raise BonawareError(f"{path}: the samples file is empty")
     return sample_set
-
-
-def _numbered(path: Path):
-    # iter_jsonl skips blank lines, so recover line numbers for error messages by counting here
-    with open(path, encoding="utf-8") as fh:
-        numbers = [i for i, line in enumerate(fh, start=1) if line.strip()]
-    yield from zip(numbers, iter_jsonl(path), strict=True)
 
 
 class SamplesWriter:

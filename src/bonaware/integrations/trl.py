@@ -10,6 +10,12 @@ narrowest points instead of copying that 600-line method:
   (this process's slice) with ``advantage_scale · w.sample`` of the bonaware objective evaluated on
   the gathered groups ``rewards.view(-1, G)`` (paper.md §3: per-sample weights of ∇log π(y_ij|x_i)).
 
+What TRL logs is what is trained on: the completions table (``log_completions``: parquet, rich
+print, wandb/trackio) gets the objective's advantages, and ``reward``, ``reward_std`` and
+``frac_reward_zero_std`` are recomputed from the environment reward R (TRL's come from the weighted
+sum of all reward functions, a verifier score included); objective statistics go to ``bonaware/*``.
+Runnable example: ``examples/trl_bon_grpo.py``.
+
 Reward functions → objective inputs: the reward function at ``reward_index`` is the environment
 reward R (must return 0/1; pass@k / BoN-RLB objectives are defined for binary R only), the
 optional one at ``score_index`` is the verifier score r that ranks samples for Best-of-N
@@ -126,9 +132,34 @@ class BoNAwareGRPOTrainer(GRPOTrainer):
         start = self.accelerator.process_index * n_local
         output["advantages"] = all_adv[start:start + n_local]
         self.last_weights, self.last_advantages = weights, all_adv
-        for key, value in weights.stats.items():
-            self._metrics[mode][f"bonaware/{key}"].append(float(value))
+        self._log_what_is_trained(mode, rpf[:, self.reward_index].reshape(-1, G), all_adv, weights)
         return output
+
+    def _log_what_is_trained(self, mode: str, R: np.ndarray, all_adv: torch.Tensor, weights: Weights) -> None:
+        """Replace the values TRL just logged from its own GRPO advantages with the trained ones.
+
+        TRL's ``_generate_and_score_completions`` appended, for this generation batch: the gathered
+        GRPO advantages to ``_logs["advantages"]`` (the completions table / parquet / rich print),
+        ``frac_reward_zero_std`` from the std of the *weighted sum* of all reward functions, and
+        ``reward`` / ``reward_std`` of that sum. Here they become the objective's advantages (same
+        global order as ``_logs["prompt"]``) and statistics of the environment reward R the objective
+        trains on: with a verifier-score function at ``score_index`` TRL's sum would be R + r.
+        """
+        logged = self._logs["advantages"]
+        for _ in range(min(all_adv.numel(), len(logged))):
+            logged.pop()
+        logged.extend(all_adv.tolist())
+        metrics = self._metrics[mode]
+        zero_std = float(np.mean(R.min(axis=1) == R.max(axis=1)))  # groups carrying no reward contrast
+        trained = {"frac_reward_zero_std": zero_std, "reward": float(R.mean()),
+                   "reward_std": float(R.std(ddof=1)) if R.size > 1 else float("nan")}
+        for key, value in trained.items():
+            if metrics[key]:
+                metrics[key][-1] = value
+            else:
+                metrics[key].append(value)
+        for key, value in weights.stats.items():
+            metrics[f"bonaware/{key}"].append(float(value))
 
 
 def problems_dataset(task: Task | str, split: str = "train", n: int | None = None, seed: int = 0,

@@ -8,12 +8,15 @@ verl looks advantage estimators up by name in a registry filled with
 
     scalar reward R_b = Σ_t token_level_rewards[b, t]          (verl puts the outcome reward on the last token)
     groups = responses sharing ``index`` (verl's per-prompt ``uid``)   → [P, n] per group size
-    w = get_objective(name)(GroupBatch(rewards=R), **kwargs).sample      (paper.md §3)
+    w = get_objective(name)(GroupBatch(rewards=R), **default_kwargs(...)).sample   (paper.md §3)
     advantages[b, t] = scale · w_b · response_mask[b, t];  returns = advantages   (as verl's GRPO)
 
 Importing this module registers ``bonaware_<objective>`` for every name in :data:`VERL_OBJECTIVES`
-when verl is importable; launch with ``algorithm.adv_estimator=bonaware_pass_at_k`` (docs/integrations.md).
-verl passes only the scalar reward, so objectives rank samples by R here (no separate verifier score r).
+when verl is importable (:func:`register` again is a no-op); launch with
+``algorithm.adv_estimator=bonaware_pass_at_k`` (docs/integrations.md). Parameters default to the
+variance-reduced choices of :func:`default_kwargs` (e.g. pass@n with the ``loo-1`` baseline) and are
+changed with ``+algorithm.bonaware_kwargs.<name>=<value>``. verl passes only the scalar reward, so
+objectives rank samples by R here (no separate verifier score r).
 """
 
 from __future__ import annotations
@@ -32,11 +35,29 @@ VERL_OBJECTIVES = ("pass_at_k", "bon_at_k", "bon_rlb", "bon_rlb_p", "bon_rl_s", 
 PREFIX = "bonaware_"
 
 
-def _objective_kwargs(objective: str, n: int, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Caller's parameters; ``k`` defaults to the group size n (pass@n / BoN@n), as ``N`` does in the objectives."""
+def default_kwargs(objective: str, n: int, num_prompts: int, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller's parameters, completed with the recommended variance-reduced defaults for verl.
+
+    verl gives only the scalar reward and no value head, so the defaults are those that need neither:
+
+    * ``pass_at_k`` / ``bon_at_k``: ``k = n`` (pass@n / BoN@n, as ``bonaware train`` targets N = N′) and
+      ``baseline="loo-1"`` (PKPO's s^(loo−1); unbiased, and at k = n it is the max-minus-second-max
+      estimator); ``"loo"`` when k = 1 (RLOO), none when n = k = 1. Without a baseline every sample of a
+      group with a success gets k/n, whose expected contribution is zero: pure noise.
+    * ``bon_rl_s``: ``baseline="batch_loo"`` (mean selected reward of the *other* prompts of the batch;
+      unbiased) when the batch holds ≥ 2 groups of this size, else none.
+
+    Every other objective's defaults are its own (docs/objectives/). A key given in ``kwargs`` always
+    wins, including an explicit ``baseline=None``.
+    """
     params = dict(kwargs)
-    if "k" in objective_info(objective).params and "k" not in params:
-        params["k"] = n
+    accepted = objective_info(objective).params
+    if "k" in accepted:
+        k = params.setdefault("k", n)
+        if "baseline" not in params:
+            params["baseline"] = "loo-1" if k >= 2 else ("loo" if n > k else None)
+    if objective == "bon_rl_s" and "baseline" not in params:
+        params["baseline"] = "batch_loo" if num_prompts >= 2 else "none"
     return params
 
 
@@ -45,7 +66,15 @@ def _config_kwargs(config: Any) -> dict[str, Any]:
     if config is None:
         return {}
     value = config.get("bonaware_kwargs", None) if hasattr(config, "get") else getattr(config, "bonaware_kwargs", None)
-    return dict(value) if value else {}
+    if not value:
+        return {}
+    if type(value).__module__.startswith("omegaconf"):  # DictConfig from hydra: plain values (lists for clip=...)
+        from omegaconf import OmegaConf
+
+        value = OmegaConf.to_container(value, resolve=True)
+    if not isinstance(value, Mapping):
+        raise BonawareError(f"algorithm.bonaware_kwargs must be a mapping of objective parameters, got {value!r}")
+    return dict(value)
 
 
 def outcome_advantage(token_level_rewards: torch.Tensor, response_mask: torch.Tensor, index: np.ndarray,
@@ -74,7 +103,8 @@ def outcome_advantage(token_level_rewards: torch.Tensor, response_mask: torch.Te
     w = np.zeros_like(R)
     for n, members in by_size.items():
         rows = np.array(members)  # [P_s, n]
-        weights = fn(GroupBatch(rewards=R[rows]), **_objective_kwargs(objective, n, objective_kwargs or {}))
+        params = default_kwargs(objective, n, len(members), objective_kwargs or {})
+        weights = fn(GroupBatch(rewards=R[rows]), **params)
         if weights.expert is not None and np.any(np.asarray(weights.expert) != 0):
             raise BonawareError(f"outcome_advantage: objective {objective!r} weights an expert response, "
                                 "which verl does not sample")
@@ -105,29 +135,58 @@ def make_estimator(objective: str, objective_kwargs: Mapping[str, Any] | None = 
         with torch.no_grad():
             return outcome_advantage(token_level_rewards, response_mask, index, objective, kwargs, scale)
 
+    estimator.bonaware_spec = (objective, repr(sorted((objective_kwargs or {}).items())), float(scale))
     estimator.__name__ = f"compute_{PREFIX}{objective}_outcome_advantage"
     estimator.__doc__ = f"verl advantage estimator: bonaware objective {objective!r} (bonaware.integrations.verl)."
     return estimator
 
 
+def _default_estimator(objective: str) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
+    """One estimator object per objective for the whole process: registering it again is a no-op."""
+    if objective not in _DEFAULT_ESTIMATORS:
+        _DEFAULT_ESTIMATORS[objective] = make_estimator(objective)
+    return _DEFAULT_ESTIMATORS[objective]
+
+
+_DEFAULT_ESTIMATORS: dict[str, Callable[..., tuple[torch.Tensor, torch.Tensor]]] = {}
+
+
 def register(register_adv_est: Callable[[str], Callable] | None = None,
              objectives: tuple[str, ...] = VERL_OBJECTIVES) -> list[str]:
-    """Register ``bonaware_<name>`` estimators with ``register_adv_est`` (verl's by default); returns the names."""
+    """Register ``bonaware_<name>`` estimators with ``register_adv_est`` (verl's by default); returns the names.
+
+    Idempotent in any order with the registration done on import: verl's ``register_adv_est`` raises
+    when a name is registered again with a *different* function, so each objective has one estimator
+    object per process, and a ``bonaware_<name>`` entry already in verl's registry that was made by
+    this module (e.g. before an ``importlib.reload``) is kept. A name taken by a function that is not
+    a bonaware estimator is an error.
+    """
+    registry: dict[str, Any] | None = None
     if register_adv_est is None:
-        from verl.trainer.ppo.core_algos import register_adv_est
+        from verl.trainer.ppo import core_algos
+
+        register_adv_est, registry = core_algos.register_adv_est, core_algos.ADV_ESTIMATOR_REGISTRY
     names = []
     for objective in objectives:
-        register_adv_est(PREFIX + objective)(make_estimator(objective))
-        names.append(PREFIX + objective)
+        name = PREFIX + objective
+        fn = _default_estimator(objective)
+        existing = None if registry is None else registry.get(name)
+        if existing is not None and existing is not fn:
+            if getattr(existing, "bonaware_spec", None) != fn.bonaware_spec:
+                raise BonawareError(f"verl advantage estimator {name!r} is already registered to "
+                                    f"{getattr(existing, '__qualname__', existing)!r}, not to bonaware's {objective!r}")
+            fn = _DEFAULT_ESTIMATORS[objective] = existing
+        register_adv_est(name)(fn)
+        names.append(name)
     return names
 
 
 def _register_if_verl_installed() -> list[str]:
     try:
-        from verl.trainer.ppo.core_algos import register_adv_est
+        import verl.trainer.ppo.core_algos  # noqa: F401
     except ImportError:
         return []
-    return register(register_adv_est)
+    return register()
 
 
 REGISTERED = _register_if_verl_installed()

@@ -5,6 +5,9 @@ All functions work row-wise on [P, n] arrays (one row per prompt) without Python
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 from scipy.special import expit, gammaln
 
@@ -70,10 +73,20 @@ def top_selection(scores: np.ndarray, tie_break: str) -> np.ndarray:
     raise BonawareError(f"tie_break must be 'split' or 'first', got {tie_break!r}")
 
 
+def check_scale(scale) -> float:
+    """The win-rate kernel's ``scale``: a finite number > 0 (σ(scale·Δr) is NaN for NaN or ±inf, and
+    ranks backwards or not at all for scale ≤ 0)."""
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(scale) or scale <= 0:
+        raise BonawareError(f"scale must be a finite number > 0, got {scale!r}")
+    return float(scale)
+
+
 def pairwise_win(diff: np.ndarray, kind: str, scale: float) -> np.ndarray:
     """Win-rate kernel of diff = r(y) − r(y′): σ(scale·diff) (paper.md §2.1, practical Q) or 1{diff ≥ 0}."""
+    scale = check_scale(scale)
     if kind == "sigmoid":
-        return expit(scale * diff)
+        with np.errstate(over="ignore"):  # scale·diff may overflow to ±inf: σ is then exactly 0 or 1
+            return expit(scale * diff)
     if kind == "hard":
         return (diff >= 0).astype(np.float64)
     raise BonawareError(f"win_rate must be 'sigmoid' or 'hard', got {kind!r}")

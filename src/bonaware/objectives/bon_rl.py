@@ -27,7 +27,7 @@ import numpy as np
 
 from bonaware.bon import lambda_n
 from bonaware.errors import BonawareError
-from bonaware.objectives._ranking import pairwise_win, top_selection
+from bonaware.objectives._ranking import check_scale, pairwise_win, top_selection
 from bonaware.objectives.core import (
     GroupBatch,
     Weights,
@@ -65,6 +65,8 @@ def bon_rl_weights(
     if not np.all(np.isfinite(b)):
         raise BonawareError("baseline contains NaN/inf")
     check_choice(grad_form, "grad_form", ("logp", "f"))
+    check_choice(win_rate, "win_rate", ("sigmoid", "hard"))
+    check_scale(scale)  # validated even where grad_form="logp" does not use it: a bad value is a typo
     sel = top_selection(scores, tie_break)
     w = sel * (rewards - b[:, None])
     if grad_form == "f":

@@ -276,6 +276,17 @@ def list_objectives() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def check_params(name: str, n: int, **params) -> None:
+    """Raise now the :class:`BonawareError` that ``params`` would raise at the first training step: the
+    objective runs once on a small valid batch (2 prompts × ``n`` samples, every field filled in).
+    Trainers call it before writing any output."""
+    rewards = np.tile(np.arange(n) % 2, (2, 1)).astype(np.float64)
+    scores = np.tile(np.linspace(0.0, 1.0, n), (2, 1))
+    batch = GroupBatch(rewards=rewards, scores=scores, p_fail=np.full(2, 0.5), baseline=np.zeros(2),
+                       expert_scores=np.full(2, 0.5), answers=np.full((2, n), "1", dtype=object))
+    get_objective(name)(batch, **params)
+
+
 def objective_info(name: str) -> ObjectiveInfo:
     """Description, needed GroupBatch fields and parameters (with defaults) of a registered objective."""
     if name not in _REGISTRY:

@@ -26,7 +26,7 @@ from bonaware.sampling.logprobs import (
     sequence_logprobs,
     token_logprobs,
 )
-from bonaware.sampling.vllm_backend import VLLMSampler, vllm_available
+from bonaware.sampling.vllm_backend import VLLMSampler, require_vllm, vllm_available
 
 
 def _build_hf(model: Any = None, tokenizer: Any = None, **kw: Any) -> Sampler:
@@ -82,6 +82,7 @@ __all__ = [
     "get_sampler",
     "naive_sequence_logprobs",
     "paired_sequence_logprobs",
+    "require_vllm",
     "sequence_logprobs",
     "vllm_available",
 ]

@@ -42,6 +42,17 @@ def vllm_available() -> bool:
     return torch.cuda.is_available()
 
 
+def require_vllm(where: str = "--backend=vllm") -> None:
+    """Raise one clear :class:`BonawareError` naming ``where`` unless vLLM can run here (package + CUDA GPU)."""
+    try:
+        import vllm  # noqa: F401
+    except ImportError:
+        raise BonawareError(f"{where}: the vllm package is not installed; on a CUDA machine run "
+                            "pip install 'bonaware[vllm]', or use --backend=hf") from None
+    if not torch.cuda.is_available():
+        raise BonawareError(f"{where}: vLLM needs a CUDA GPU and none is visible; use --backend=hf")
+
+
 class VLLMSampler(Sampler):
     """Sampler backed by a ``vllm.LLM`` engine.
 
@@ -114,6 +125,10 @@ class VLLMSampler(Sampler):
         ]
         results = self.llm.generate(inputs, per_prompt, use_tqdm=self.show_progress)
         return [[_to_completion(o) for o in sorted(r.outputs, key=lambda o: o.index)] for r in results]
+
+    def encode(self, prompts: Sequence[Prompt]) -> list[list[int]]:
+        """The token ids each prompt is sent as (like ``HFSampler.encode``), tokenized by the engine's tokenizer."""
+        return [self._encode(p) for p in prompts]
 
     def _encode(self, prompt: Prompt) -> list[int]:
         if not isinstance(prompt, str):

@@ -40,8 +40,9 @@ class Task:
     #: the verifier that judges this task's completions by default
     default_verifier: str = "math"
     #: ``"number"`` when every answer is a plain number compared exactly (verifiers then skip
-    #: math-verify), ``"math"`` for LaTeX answers (math-verify), ``"code"`` for programs
-    answer_type: Literal["number", "math", "code"] = "math"
+    #: math-verify), ``"math"`` for LaTeX answers (math-verify), ``"exact"`` for answers compared as
+    #: text (the ``exact`` verifier), ``"code"`` for programs
+    answer_type: Literal["number", "math", "exact", "code"] = "math"
 
     def problems(self, split: Literal["train", "val", "test"] = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:
@@ -79,6 +80,10 @@ class Task:
         depends on it (``arith``: plain vs chat); other tasks ignore it.
         """
         return None
+
+    def empty_split_error(self, split: str) -> BonawareError:
+        """The error for a command that needs problems from ``split`` when it has none."""
+        return BonawareError(f"task {self.name!r} has no {split} problems")
 
     def get_problem(self, problem_id: str) -> Problem:
         """The problem with id ``problem_id`` from any split (``BonawareError`` if there is none)."""

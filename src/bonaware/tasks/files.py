@@ -21,13 +21,12 @@ that ship their own validation split).
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any, Literal
 
 from bonaware.errors import BonawareError
-from bonaware.io import read_jsonl
+from bonaware.io import STRICT_JSON, iter_jsonl_numbered
 from bonaware.tasks.base import Problem, Task
 from bonaware.tasks.splits import Split, assign_split, check_fractions, check_split, seeded_subset, val_or_train
 
@@ -46,10 +45,18 @@ def read_rows(path: str | Path) -> list[Row]:
     if name.endswith(".parquet"):
         return _parquet_rows(path)
     if name.endswith(".json"):
+        raw = path.read_bytes()
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise BonawareError(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x})") from None
+        try:
+            data = json.loads(text, **STRICT_JSON)  # NaN/Infinity refused as in JSONL (bonaware.io)
         except json.JSONDecodeError as exc:
             raise BonawareError(f"{path}:{exc.lineno}: malformed JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise BonawareError(f"{path}: {exc}") from None
         if not isinstance(data, list):
             raise BonawareError(f"{path}: expected a JSON list of objects, got {type(data).__name__}")
         rows = [(f"{path}:row {i}", r) for i, r in enumerate(data, start=1)]
@@ -61,11 +68,7 @@ def read_rows(path: str | Path) -> list[Row]:
 
 
 def _jsonl_rows(path: Path) -> list[Row]:
-    rows = read_jsonl(path)  # validates each line; then pair rows with their line numbers
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        lines = [i for i, line in enumerate(fh, start=1) if line.strip()]
-    return [(f"{path}:{i}", row) for i, row in zip(lines, rows)]
+    return [(f"{path}:{i}", row) for i, row in iter_jsonl_numbered(path)]
 
 
 def _parquet_rows(path: Path) -> list[Row]:
@@ -78,7 +81,14 @@ def _parquet_rows(path: Path) -> list[Row]:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise BonawareError(f"{path}: cannot read Parquet ({exc})") from None
-    return [(f"{path}:row {i}", row) for i, row in enumerate(table.to_pylist(), start=1)]
+    rows = [(f"{path}:row {i}", row) for i, row in enumerate(table.to_pylist(), start=1)]
+    for where, row in rows:  # rows are written back as JSON by some commands: refuse what cannot be
+        try:
+            json.dumps(row, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise BonawareError(f"{where}: a value cannot be written as JSON ({exc}); NaN/Infinity, "
+                                f"bytes and dates are not supported") from None
+    return rows
 
 
 def get_field(row: dict, name: str, where: str, types: type | tuple[type, ...] = str,
@@ -168,6 +178,12 @@ class FileTask(Task):
                     splits[self.split_of(problem, role)].append(problem)
             self._splits = splits
         return self._splits
+
+    def empty_split_error(self, split: str) -> BonawareError:
+        """Says how to get ``split`` when a file task has none (by default every row of path= is test)."""
+        hint = "" if split == "test" else (" (every row of path= is test unless --task_args gives train_path= "
+                                           "or test_fraction=)")
+        return BonawareError(f"task {self.name!r} has no {split} problems{hint}")
 
     def problems(self, split: Split = "test", n: int | None = None,
                  seed: int = 0) -> list[Problem]:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from bonaware.config import option
 from bonaware.errors import BonawareError
+from bonaware.models.loading import MODEL_HELP
 
 
 @dataclass
@@ -18,17 +19,18 @@ class TrainConfig:
     """Configuration of one training run (``bonaware train``)."""
 
     # what to train
-    model: str = option("tiny", "model: an embedded name (tiny, smollm2-135m) or a local HF model folder")
+    model: str = option("tiny", f"model to fine-tune: {MODEL_HELP}")
     task: str = option("arith", "training task name (see `bonaware tasks`)")
-    task_args: str = option("", "task options as comma-separated key=value pairs, e.g. 'families=add1,n_train=2000'")
+    task_args: str = option("", "task options as KEY=VALUE,... pairs, e.g. 'families=add1,n_train=2000'")
     method: str = option("bon_rlb_p", "training method (see `bonaware train --list-methods`)")
-    objective_args: str = option("", "extra objective parameters as key=value pairs, overriding the method's, e.g. "
+    objective_args: str = option("", "extra objective parameters as KEY=VALUE,... pairs, overriding the method's, e.g. "
                              "'apply_to=all' (BoN-RLB weights on every sample instead of the BoN sample)")
     verifier: str = option("noisy:target_auc=0.85", "verifier that ranks samples (r) for verifier-based methods, "
                        "NAME[:key=value...] (noisy, oracle, math, code, learned:path=...)")
     # sampling at training time (N', T')
     n_prime: int = option(8, "N': completions sampled per prompt at each step (paper: 4-32)")
-    k: int | None = option(None, "the N that BoN-aware objectives target (Bo-N / pass@N); default N'")
+    k: int | None = option(None, "the N that BoN-aware objectives target (Bo-N / pass@N)",
+                           default_text="N' (--n_prime)")
     temperature: float = option(1.0, "T': sampling temperature during training (paper: 1.0)")
     top_p: float = option(1.0, "nucleus sampling threshold during training")
     max_new_tokens: int = option(8, "longest completion sampled during training")
@@ -51,7 +53,7 @@ class TrainConfig:
     kl_end: float = option(0.075, "KL coefficient at the end of annealing (paper: 0.075)")
     kl_delay: int = option(10, "steps before the KL penalty starts (paper: 10)")
     kl_anneal_steps: int | None = option(
-        None, "steps over which the KL coefficient is annealed linearly (default: steps)")
+        None, "steps over which the KL coefficient is annealed linearly", default_text="--steps")
     kl_type: Literal["token", "sequence"] = option(
         "token", "token: k3 estimator summed over completion tokens; sequence: k3 on whole-sequence log-ratios")
     # value baseline / P_fail

@@ -1,136 +1,126 @@
-"""Data-parallel training helpers: several processes share one step's B prompts (docs/scaling.md).
+"""Data-parallel training through accelerate: several processes share one step's B prompts (docs/scaling.md).
 
-Launched by ``accelerate launch`` or ``torchrun`` (both set ``RANK``, ``WORLD_SIZE``,
-``LOCAL_RANK``, ``MASTER_ADDR``/``MASTER_PORT``), every process holds a full replica of the
-trainable parameters. One step of the trainer then is:
+``bonaware train`` always runs under an :class:`accelerate.Accelerator`; ``accelerate launch`` (or
+``torchrun``) with a config from ``configs/accelerate/`` decides how many processes and which
+strategy. One step with W processes is:
 
-1. every rank draws the same global batch of B prompts (seeded by (seed, step));
-2. rank r samples and scores its shard ``prompts[r::W]``; completion k of global prompt i gets
-   the same noise seed as in a single-process run (:func:`sample_shard`);
-3. the small per-sample arrays (R, r, answers, value predictions) are all-gathered, so every rank
-   evaluates the objective on the full ``[B, N′]`` batch — batch-level statistics (leave-one-out
-   batch means, weight normalisation) are exactly those of one process;
-4. each rank back-propagates ``−(1/B) Σ_{i ∈ shard} Σ_j w_ij log π(y_ij|x_i)`` (B global) and the
-   gradients are summed over ranks (:func:`all_reduce_grads`), giving the single-process gradient;
+1. every rank draws the same global batch of B prompts (seeded by (seed, step)) and takes its
+   contiguous part with ``Accelerator.split_between_processes`` (:func:`shard`);
+2. rank r samples and scores its prompts; completion k of global prompt i gets the same noise seed
+   as in a single-process run (:func:`sample_shard`);
+3. the small per-sample arrays (R, r, answers, value-head features) are gathered with accelerate's
+   ``gather_object`` (:func:`gather_rows`), so every rank evaluates the objective on the full
+   ``[B, N′]`` batch: batch-level statistics are exactly those of one process;
+4. each rank back-propagates ``−(W/B) Σ_{i ∈ shard} Σ_j w_ij log π(y_ij|x_i)`` through the model that
+   ``Accelerator.prepare`` wrapped (DDP or FSDP): their gradient reduction *averages* over the W
+   ranks, so the result is the one-process gradient ``−(1/B) Σ_i Σ_j …``. Every rank runs the same
+   number of forward/backward units (zero-weight padding units, :func:`units_to_run`) with gradient
+   sync on the last one only (``Accelerator.no_sync``);
 5. rank 0 alone writes logs, checkpoints and the final model.
 
-With one process every helper is a no-op, so the single-process trainer is unchanged.
+With one process accelerate's wrappers are no-ops, so the single-process trainer is unchanged.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import torch
-import torch.distributed as dist
 
 from bonaware.errors import BonawareError
 
 
-@dataclass(frozen=True)
-class World:
-    """This process's place in the job: ``rank`` of ``size`` processes, ``local_rank`` on its node."""
+def make_accelerator(device: str) -> Any:
+    """The run's ``Accelerator`` for ``--device`` (``cpu``, ``cuda`` or ``auto``).
 
-    rank: int = 0
-    size: int = 1
-    local_rank: int = 0
-
-    @property
-    def is_main(self) -> bool:
-        """Rank 0 writes logs, checkpoints and the final model."""
-        return self.rank == 0
-
-    def shard(self, n: int) -> list[int]:
-        """Indices of the global batch this rank owns: ``range(n)[rank::size]``."""
-        if n < self.size:
-            raise BonawareError(f"--batch_prompts={n} is smaller than the {self.size} processes: every process "
-                                "needs at least one prompt per step")
-        return list(range(self.rank, n, self.size))
-
-
-def setup(device: torch.device) -> tuple[World, torch.device]:
-    """Join the process group launched by accelerate/torchrun (gloo on CPU, NCCL on CUDA).
-
-    Returns the world and this rank's device (``cuda:LOCAL_RANK`` for CUDA). Without launcher
-    environment variables (``WORLD_SIZE`` unset or 1) this is a single-process world.
+    ``mixed_precision="no"``: ``bonaware train`` loads the model in ``--dtype`` itself (bf16 on GPU by
+    default), so an accelerate config's ``mixed_precision`` is not applied on top. DeepSpeed configs
+    are refused: its engine steps the optimiser inside ``backward``, which does not fit a step made
+    of a variable number of backward passes (docs/scaling.md).
     """
-    size = int(os.environ.get("WORLD_SIZE", "1"))
-    if size <= 1:
-        return World(), device
-    try:
-        rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    except KeyError:
-        raise BonawareError("WORLD_SIZE > 1 but RANK is not set: launch with `accelerate launch` or "
-                            "`torchrun`") from None
-    if device.type == "cuda":
-        device = torch.device("cuda", local_rank)
-        torch.cuda.set_device(device)
-    if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo", rank=rank, world_size=size)
-    return World(rank, size, local_rank), device
+    from accelerate import Accelerator, DistributedDataParallelKwargs
+    from accelerate.utils import DistributedType
+
+    if device not in ("auto", "cpu") and not device.startswith("cuda"):
+        raise BonawareError(f"--device must be cpu, cuda or auto, got {device!r}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise BonawareError(f"--device={device} but CUDA is not available")
+    # rotary/position buffers are constants: no need to broadcast them before every forward
+    ddp = DistributedDataParallelKwargs(broadcast_buffers=False)
+    accel = Accelerator(cpu=device == "cpu", mixed_precision="no", kwargs_handlers=[ddp])
+    if accel.distributed_type == DistributedType.DEEPSPEED:
+        raise BonawareError("bonaware train does not run under DeepSpeed configs (zero2.yaml, zero3.yaml): use "
+                            "multi_gpu.yaml (DDP) or fsdp.yaml, or BoNAwareGRPOTrainer for DeepSpeed "
+                            "(docs/scaling.md)")
+    return accel
 
 
-def all_gather_rows(world: World, local: Any, n: int) -> Any:
-    """Reassemble a per-prompt array (numpy ``[len(shard), ...]``, or ``None``) in global order ``[n, ...]``."""
-    if world.size == 1:
+def check_strategy(accel: Any, cfg: Any) -> bool:
+    """True under FSDP; a clear :class:`BonawareError` for what the trainer cannot do there.
+
+    FSDP2 only (``fsdp_version: 2``: FSDP1 needs every forward to go through its root wrapper, which
+    the sampler's decode loop does not); no checkpoints (``--ckpt_every=0``, no ``--resume``): they hold
+    each process's shard, not the model.
+    """
+    from accelerate.utils import DistributedType
+
+    if accel.distributed_type != DistributedType.FSDP:
+        return False
+    if getattr(accel.state.fsdp_plugin, "fsdp_version", 1) != 2:
+        raise BonawareError("bonaware train under FSDP needs FSDP2: set fsdp_version: 2 in the accelerate config "
+                            "(configs/accelerate/fsdp.yaml)")
+    if cfg.ckpt_every or cfg.resume:
+        raise BonawareError("bonaware train under FSDP does not write or resume checkpoints yet: pass "
+                            "--ckpt_every=0 (the final model is saved in full)")
+    return True
+
+
+def shard(accel: Any, n: int) -> list[int]:
+    """Indices of the global batch this process owns: a contiguous block, sizes differing by at most one."""
+    if n < accel.num_processes:
+        raise BonawareError(f"--batch_prompts={n} is smaller than the {accel.num_processes} processes: every "
+                            "process needs at least one prompt per step")
+    with accel.split_between_processes(list(range(n))) as mine:
+        return list(mine)
+
+
+def gather_rows(accel: Any, local: Any) -> Any:
+    """Concatenate a per-prompt array (numpy ``[len(shard), ...]``) over processes in global order.
+
+    ``None`` stays ``None`` without communication: every rank computes the same optional fields.
+    """
+    if local is None or accel.num_processes == 1:
         return local
-    parts: list[Any] = [None] * world.size
-    dist.all_gather_object(parts, local)
-    if all(p is None for p in parts):
-        return None
-    if any(p is None for p in parts):
-        raise BonawareError("all_gather_rows: some ranks produced the array and others None")
-    first = np.asarray(parts[0])
-    out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-    for rank, part in enumerate(parts):
-        out[rank::world.size] = part
+    from accelerate.utils import gather_object
+
+    local = np.asarray(local)
+    rows = gather_object(list(local))
+    out = np.empty((len(rows), *local.shape[1:]), dtype=local.dtype)
+    for i, row in enumerate(rows):
+        out[i] = row
     return out
 
 
-def all_reduce_grads(world: World, params: Sequence[torch.nn.Parameter]) -> None:
-    """Sum ``p.grad`` over ranks in one flat bucket.
+def units_to_run(accel: Any, n_units: int) -> int:
+    """The number of forward/backward units every process runs this step: the largest over processes.
 
-    A parameter keeps ``grad=None`` only if it has none on every rank: AdamW skips such parameters
-    (no state update), and a zero gradient instead would advance its step count and change later
-    updates — the single-process trainer leaves ``None`` when a step has no nonzero weight.
+    DDP needs the same number of synchronised backward passes on every rank and FSDP the same number
+    of forward passes too; processes with fewer real units add zero-weight padding units.
     """
-    if world.size == 1 or not params:  # every rank passes the same parameter list
-        return None
-    has = torch.tensor([p.grad is not None for p in params], dtype=torch.float32, device=params[0].device)
-    dist.all_reduce(has, op=dist.ReduceOp.SUM)
-    live = [p for p, h in zip(params, has.tolist()) if h > 0]
-    if not live:
-        return None
-    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in live]
-    flat = torch.cat([g.reshape(-1) for g in grads])
-    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
-    offset = 0
-    for p, g in zip(live, grads):
-        p.grad = flat[offset:offset + g.numel()].view_as(g).to(g.dtype)
-        offset += g.numel()
-    return None
+    if accel.num_processes == 1:
+        return n_units
+    counts = accel.gather(torch.tensor([n_units], device=accel.device))
+    return int(counts.max())
 
 
-def all_reduce_sum(world: World, values: Sequence[float], device: torch.device) -> list[float]:
-    """Sum a few scalars (loss, KL, token counts) over ranks."""
-    if world.size == 1:
+def sum_over_processes(accel: Any, values: Sequence[float]) -> list[float]:
+    """Sum a few scalars (loss, KL, token counts) over processes."""
+    if accel.num_processes == 1:
         return list(values)
-    t = torch.tensor(list(values), dtype=torch.float64, device=device)
-    dist.all_reduce(t, op=dist.ReduceOp.SUM)
-    return t.tolist()
-
-
-def broadcast_params(world: World, params: Sequence[torch.Tensor]) -> None:
-    """Copy rank 0's parameters to every rank (replicas start identical whatever the init RNG did)."""
-    if world.size == 1:
-        return
-    with torch.no_grad():
-        for p in params:
-            dist.broadcast(p.data, src=0)
+    return accel.reduce(torch.tensor(list(values), dtype=torch.float64, device=accel.device), "sum").tolist()
 
 
 def sample_shard(sampler: Any, prompts: Sequence[str], params: Any, indices: Sequence[int]) -> list[list[Any]]:
@@ -159,18 +149,44 @@ def sample_shard(sampler: Any, prompts: Sequence[str], params: Any, indices: Seq
     return [out[g] for g in indices]
 
 
+@contextmanager
+def unsharded(model: torch.nn.Module):
+    """FSDP2 only: gather every sharded parameter of ``model`` for the block, and keep them gathered.
+
+    Sampling runs a different number of forward passes on each process (prompts and stopping
+    differ), while a sharded forward all-gathers, which every process must join. Inside this block
+    no forward communicates; outside, the FSDP modules reshard as configured. Without FSDP modules
+    it does nothing. Call the root module's forward once before first use, so that FSDP's lazy
+    initialisation picks the right root.
+    """
+    try:
+        from torch.distributed.fsdp import FSDPModule
+    except ImportError:  # torch without FSDP2
+        yield
+        return
+    modules = [m for m in model.modules() if isinstance(m, FSDPModule)]
+    if not modules:
+        yield
+        return
+    # FSDP2 has no getter for reshard_after_forward (and resolves the root's automatically): keep the
+    # per-group settings it holds and put them back afterwards
+    states = [m._get_fsdp_state() for m in modules]
+    saved = [(st, st._auto_reshard_after_forward, [(g, g.post_forward_mesh_info) for g in st._fsdp_param_groups])
+             for st in states]
+    for m in modules:
+        m.set_reshard_after_forward(False, recurse=False)
+        m.unshard()
+    try:
+        yield
+    finally:
+        for m in modules:
+            m.reshard()
+        for state, auto, groups in saved:
+            state._auto_reshard_after_forward = auto
+            for group, info in groups:
+                group.post_forward_mesh_info = info
+
+
 class _NoBar:
     def update(self, n: int) -> None:
         pass
-
-
-def barrier(world: World) -> None:
-    if world.size > 1:
-        dist.barrier()
-
-
-def shutdown(world: World) -> None:
-    """Leave the process group (end of training)."""
-    if world.size > 1 and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()

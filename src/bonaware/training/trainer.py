@@ -29,56 +29,20 @@ from tqdm.auto import trange
 from bonaware.config import parse_kv
 from bonaware.errors import BonawareError
 from bonaware.io import _ensure_writable_dir, write_json_atomic
-from bonaware.objectives import GroupBatch, get_objective, objective_info
+from bonaware.objectives import GroupBatch, check_params, get_objective, objective_info
 from bonaware.training import distributed
 from bonaware.training.checkpoint import latest_checkpoint, rng_state, save_checkpoint, set_rng_state
 from bonaware.training.config import TrainConfig
 from bonaware.training.logger import RunLogger
 from bonaware.training.methods import MethodSpec, get_method
+from bonaware.training.policy import ParamSnapshot, PolicyScorer, k3_kl, length_mask
 from bonaware.training.value import ValueHead, prompt_features
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise BonawareError(f"--device={name} but CUDA is not available")
-    return torch.device(name)
 
 
 def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     if name == "auto":
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
-
-
-class ParamSnapshot:
-    """A detached copy of the trainable parameters: the EMA anchor or the frozen base policy.
-
-    ``swap_in`` temporarily loads the copy into the live model (for anchor log-probs or base
-    sampling) — one extra copy of the *trainable* parameters only, so LoRA runs stay small.
-    """
-
-    def __init__(self, params: list[torch.nn.Parameter]):
-        self.tensors = [p.detach().clone() for p in params]
-
-    @torch.no_grad()
-    def ema_update(self, params: list[torch.nn.Parameter], rate: float) -> None:
-        for t, p in zip(self.tensors, params):
-            t.lerp_(p.detach(), rate)
-
-    @contextmanager
-    def swap_in(self, params: list[torch.nn.Parameter]):
-        live = [p.detach().clone() for p in params]
-        with torch.no_grad():
-            for p, t in zip(params, self.tensors):
-                p.copy_(t)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for p, t in zip(params, live):
-                    p.copy_(t)
 
 
 def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
@@ -111,44 +75,53 @@ class Trainer:
         if unknown := sorted(set(self.obj_params) - set(accepted)):
             raise BonawareError(f"--objective_args: objective {self.spec.objective!r} has no parameter(s) "
                                 f"{', '.join(unknown)}; accepted: {', '.join(accepted) or 'none'}")
+        try:  # values too (a NaN scale), before any output is written
+            check_params(self.spec.objective, cfg.n_prime, **self.obj_params)
+        except BonawareError as exc:
+            raise BonawareError(f"--method={cfg.method} / --objective_args: {exc}") from None
         self.out = Path(cfg.out)
-        self.world, self.device = distributed.setup(resolve_device(cfg.device))  # one process: unchanged
+        self.accel = distributed.make_accelerator(cfg.device)  # one process: a no-op wrapper
+        self.device = self.accel.device
         dtype = resolve_dtype(cfg.dtype, self.device)
 
         torch.manual_seed(cfg.seed)
         self.model, self.tok = load_model(cfg.model, device=self.device, dtype=dtype)
         if cfg.lora:
-            from peft import LoraConfig, get_peft_model
-
-            targets = [t for t in cfg.lora_targets.split(",") if t]
-            self.model = get_peft_model(self.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
-                                                               target_modules=targets, lora_dropout=0.0))
+            self.model = _apply_lora(self.model, cfg)
         self.model.eval()  # no dropout: sampling and scoring see the same policy
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
 
         self.task = get_task(cfg.task, **parse_kv(cfg.task_args, "--task_args"))
         self.problems = self.task.problems("train", seed=cfg.seed)
         if not self.problems:
-            raise BonawareError(f"task {cfg.task!r} has no training problems")
+            raise self.task.empty_split_error("train")
         self.oracle = get_verifier("oracle", self.task)
         self.verifier = verifier_from_spec(cfg.verifier, self.task) if self.spec.scores == "verifier" else None
         self.sampler = HFSampler(self.model, self.tok, show_progress=False)
 
-        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        # the policy, optimiser and scheduler go through accelerate: DDP/FSDP wrap the scorer (whose forward
+        # is a unit's log-probs), so their gradient hooks see every forward of the loss
+        opt = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr,
+                                weight_decay=cfg.weight_decay)
+        self.fsdp = distributed.check_strategy(self.accel, cfg)
+        self.scorer, self.opt = self.accel.prepare(PolicyScorer(self.model), opt)
+        # the scheduler is not prepared: accelerate would step it once per process per step
         warm = max(1, cfg.warmup_steps)
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: min(1.0, (s + 1) / warm))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt.optimizer, lambda s: min(1.0, (s + 1) / warm))
+        self.params = [p for p in self.model.parameters() if p.requires_grad]  # after prepare (FSDP shards)
+        if self.fsdp:  # FSDP's lazy initialisation must start from the root (distributed.unsharded)
+            with torch.no_grad():
+                self._padding_logprobs()
         self.anchor = ParamSnapshot(self.params)
         self.base = ParamSnapshot(self.params) if self.spec.sample_from == "base" else None
         self.value = self.value_opt = None
         if self.spec.value_target is not None or cfg.p_fail_source == "value":
             self.value = ValueHead(self.model.config.hidden_size).to(self.device)
             self.value_opt = torch.optim.AdamW(self.value.parameters(), lr=cfg.value_lr)
-        distributed.broadcast_params(self.world, self.params + (list(self.value.parameters()) if self.value else []))
         self.step = 0
         _ensure_writable_dir(self.out)  # clear BonawareError, not TensorBoard's traceback
         # read and verify the checkpoint before the logger creates files: a bad one leaves --out untouched
         state = latest_checkpoint(self.out) if cfg.resume else None
-        self.logger = RunLogger(self.out, tensorboard=self.world.is_main)
+        self.logger = RunLogger(self.out, tensorboard=self.accel.is_main_process)
         if state is not None:
             self._restore(state)
 
@@ -205,7 +178,8 @@ class Trainer:
         params = SamplingParams(n=cfg.n_prime, temperature=cfg.temperature, top_p=cfg.top_p,
                                 max_new_tokens=cfg.max_new_tokens, stop=list(self.task.stop_sequences(self.tok)),
                                 seed=_step_seed(cfg.seed, self.step))
-        with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
+        with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()), \
+                distributed.unsharded(self.scorer):
             return distributed.sample_shard(self.sampler, prompts, params, indices)
 
     def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None]:
@@ -216,7 +190,8 @@ class Trainer:
         return R, r
 
     def _value_inputs(self, prompts: list[str]) -> torch.Tensor:
-        return prompt_features(self.model, self.sampler.encode(prompts), self.sampler.pad_id)
+        with distributed.unsharded(self.scorer):
+            return prompt_features(self.model, self.sampler.encode(prompts), self.sampler.pad_id)
 
     def train_step(self) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """One optimiser step; returns (scalar metrics, histograms)."""
@@ -224,7 +199,7 @@ class Trainer:
         t0 = time.perf_counter()
         batch_problems = self._draw_problems()
         B = len(batch_problems)
-        mine = self.world.shard(B)  # this process's prompts (all of them in a single process)
+        mine = distributed.shard(self.accel, B)  # this process's prompts (all of them in a single process)
         problems = [batch_problems[i] for i in mine]
         prompts = [self.task.format_prompt(p, self.tok) for p in problems]
 
@@ -232,7 +207,7 @@ class Trainer:
         comps = self._sample(prompts, mine)
         texts = [[c.text for c in row] for row in comps]
         R, r = self._score(problems, texts)
-        gather = lambda a: distributed.all_gather_rows(self.world, a, B)  # noqa: E731  [shard] -> [B] rows
+        gather = lambda a: distributed.gather_rows(self.accel, a)  # noqa: E731  [shard] -> [B] rows
         R, r = gather(R), gather(r)
 
         expert_ids = expert_scores = None
@@ -250,9 +225,11 @@ class Trainer:
         features = v_pred = None
         if self.value is not None:
             features = self._value_inputs(prompts)
+            if self.accel.num_processes > 1:  # every rank holds the whole batch's features: the value head
+                # then takes the same one-process step on every rank, with no gradient reduction
+                features = torch.as_tensor(gather(features.float().cpu().numpy()), device=self.device)
             with torch.no_grad():
                 v_pred = self.value(features).cpu().numpy().astype(float)
-        v_pred = gather(v_pred)
         baseline = v_pred if spec.value_target is not None else None
         p_fail = np.clip(1.0 - v_pred, 0.01, 0.99) if (cfg.p_fail_source == "value" and v_pred is not None) else None
 
@@ -288,36 +265,25 @@ class Trainer:
                 units[-1].extend(entries)
             elif entries:
                 units.append(entries)
-        for entries in units:
-            if not entries:
-                continue
-            seqs = [e[1] for e in entries]
-            policy = [k for k, e in enumerate(entries) if e[3]]
-            ref_lp = None
-            if beta > 0 and policy:
-                # anchor log-probs first: swapping the anchor's weights in is an in-place write to the
-                # parameters, which must not happen while the policy's autograd graph holds them
-                with torch.no_grad(), self.anchor.swap_in(self.params):
-                    ref_lp = self._logprobs([entries[k][0] for k in policy], [seqs[k] for k in policy])
-            tok_lp = self._logprobs([e[0] for e in entries], seqs)
-            lengths = torch.tensor([len(q) for q in seqs], dtype=torch.float32, device=self.device)
-            mask = _length_mask(lengths, tok_lp.shape[1])
-            seq_lp = (tok_lp * mask).sum(-1)
-            if cfg.loss_agg == "token_mean":
-                seq_lp = seq_lp / lengths
-            c = torch.tensor([e[2] for e in entries], dtype=seq_lp.dtype, device=self.device)
-            loss = -(c * seq_lp).sum() / B
-            if ref_lp is not None:
-                ref_lp = torch.nn.functional.pad(ref_lp, (0, tok_lp.shape[1] - ref_lp.shape[1]))
-                kl = _k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
-                loss = loss + beta * kl.sum() / (B * cfg.n_prime)  # mean KL per sample
-                total_kl += float(kl.detach().sum()) / (B * cfg.n_prime)
-            loss.backward()
+        # every process runs the same number of units (padding ones carry weight 0) and gradients are
+        # reduced on the last; DDP/FSDP average over processes, so each loss is scaled by W
+        W = self.accel.num_processes
+        units = [u for u in units if u]
+        n_run = distributed.units_to_run(self.accel, len(units))
+        for u in range(n_run):
+            sync = self.accel.no_sync(self.scorer) if u < n_run - 1 else _null()
+            with sync:
+                if u >= len(units):
+                    self._padding_unit(beta)
+                    continue
+                loss, kl, lengths = self._unit_loss(units[u], beta, B)
+                self.accel.backward(loss * W if W > 1 else loss)
             total_loss += float(loss.detach())
+            total_kl += kl
             n_tokens += int(lengths.sum())
 
-        distributed.all_reduce_grads(self.world, self.params)  # Σ over ranks = the one-process gradient
-        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else math.inf))
+        grad_norm = float(self.accel.clip_grad_norm_(self.params, cfg.grad_clip if cfg.grad_clip > 0 else math.inf)
+                          if any(p.grad is not None for p in self.params) else 0.0)
         self.opt.step()
         self.sched.step()
         self.anchor.ema_update(self.params, cfg.ema_rate)
@@ -330,19 +296,17 @@ class Trainer:
                 target = R[np.arange(B), _argmax_random_ties(sel, self.step)]
             else:
                 target = R.mean(axis=1)
-            pred = self.value(features)
-            # squared errors summed over this shard / B: summed over ranks it is the batch mean
-            vloss = ((pred - torch.tensor(target[mine], dtype=pred.dtype, device=self.device)) ** 2).sum() / B
+            pred = self.value(features)  # the whole batch on every process (step 3)
+            vloss = ((pred - torch.tensor(target, dtype=pred.dtype, device=self.device)) ** 2).sum() / B
             self.value_opt.zero_grad(set_to_none=True)
             vloss.backward()
-            distributed.all_reduce_grads(self.world, list(self.value.parameters()))
             self.value_opt.step()
             value_loss = float(vloss.detach())
 
         dt = time.perf_counter() - t0
         gen_tokens = sum(len(c.token_ids) for row in comps for c in row)
-        total_loss, total_kl, value_loss, gen_tokens, n_tokens = distributed.all_reduce_sum(
-            self.world, [total_loss, total_kl, value_loss, gen_tokens, n_tokens], self.device)
+        total_loss, total_kl, gen_tokens, n_tokens = distributed.sum_over_processes(
+            self.accel, [total_loss, total_kl, gen_tokens, n_tokens])
         zero_info = float(np.mean(R.min(axis=1) == R.max(axis=1)))
         sel = r if r is not None else R
         metrics = {
@@ -353,18 +317,58 @@ class Trainer:
             "value_loss": value_loss, "frac_zero_info": zero_info,
             "weight_abs_mean": float(np.abs(w).mean()), "weight_max": float(w.max()), "weight_min": float(w.min()),
             "tokens_per_s": (gen_tokens + n_tokens) / dt, "step_seconds": dt,
+            "gen_tokens": gen_tokens, "train_tokens": n_tokens,
             **{f"obj/{k}": float(v) for k, v in weights.stats.items()},
         }
         return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
 
+    def _unit_loss(self, entries, beta: float, B: int) -> tuple[torch.Tensor, float, torch.Tensor]:
+        """One unit's ``−(1/B) Σ c·log π(y|x)`` (+ its share of the KL term), its KL and its lengths."""
+        cfg = self.cfg
+        seqs = [e[1] for e in entries]
+        policy = [k for k, e in enumerate(entries) if e[3]]
+        ref_lp = None
+        if beta > 0:
+            # anchor log-probs first: swapping the anchor's weights in is an in-place write to the
+            # parameters, which must not happen while the policy's autograd graph holds them. (Run even
+            # for a unit without policy samples, so that every unit makes the same passes: FSDP.)
+            ref_rows = policy or [0]
+            with torch.no_grad(), self.anchor.swap_in(self.params):
+                ref_lp = self._logprobs([entries[k][0] for k in ref_rows], [seqs[k] for k in ref_rows])
+            ref_lp = ref_lp if policy else None
+        tok_lp = self._logprobs([e[0] for e in entries], seqs)
+        lengths = torch.tensor([len(q) for q in seqs], dtype=torch.float32, device=self.device)
+        mask = length_mask(lengths, tok_lp.shape[1])
+        seq_lp = (tok_lp * mask).sum(-1)
+        if cfg.loss_agg == "token_mean":
+            seq_lp = seq_lp / lengths
+        c = torch.tensor([e[2] for e in entries], dtype=seq_lp.dtype, device=self.device)
+        loss = -(c * seq_lp).sum() / B
+        kl_value = 0.0
+        if ref_lp is not None:
+            ref_lp = torch.nn.functional.pad(ref_lp, (0, tok_lp.shape[1] - ref_lp.shape[1]))
+            kl = k3_kl(tok_lp[policy], ref_lp, mask[policy], cfg.kl_type)
+            loss = loss + beta * kl.sum() / (B * cfg.n_prime)  # mean KL per sample
+            kl_value = float(kl.detach().sum()) / (B * cfg.n_prime)
+        return loss, kl_value, lengths
+
+    def _padding_unit(self, beta: float) -> None:
+        """A weight-0 unit: the same forward/backward passes as a real one (anchor too when the KL term is
+        on), so that every process calls the wrapped model equally often; it adds zero gradient."""
+        if beta > 0:
+            with torch.no_grad(), self.anchor.swap_in(self.params):
+                self._padding_logprobs()
+        self.accel.backward(self._padding_logprobs().sum() * 0.0)
+
+    def _padding_logprobs(self) -> torch.Tensor:
+        token = [self.tok.eos_token_id if self.tok.eos_token_id is not None else 0]
+        return self._logprobs([token], [token])
+
     def _logprobs(self, prompt_ids: list[list[int]], seqs: list[list[int]]) -> torch.Tensor:
         """Per-token log π_T′ of ``seqs[k]`` after ``prompt_ids[k]``: prompt computed once when shared."""
-        from bonaware.sampling import paired_sequence_logprobs, sequence_logprobs
-
-        kw = {"chunk_size": self.cfg.logprob_chunk, "temperature": self.cfg.temperature}
-        if all(p is prompt_ids[0] for p in prompt_ids):
-            return sequence_logprobs(self.model, prompt_ids[0], seqs, **kw)
-        return paired_sequence_logprobs(self.model, prompt_ids, seqs, **kw)
+        shared = all(p is prompt_ids[0] for p in prompt_ids)
+        return self.scorer(prompt_ids, seqs, shared=shared, chunk_size=self.cfg.logprob_chunk,
+                           temperature=self.cfg.temperature)
 
     def _encode_prompt(self, prompt: str) -> list[int]:
         return self.sampler.encode([prompt])[0]  # exactly the ids the sampler conditioned on
@@ -380,7 +384,7 @@ class Trainer:
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> Path:
         """Train from the current step to ``cfg.steps``; returns the folder of the final model."""
-        cfg, main = self.cfg, self.world.is_main  # only rank 0 writes files
+        cfg, main = self.cfg, self.accel.is_main_process  # only rank 0 writes files
         if main:
             self.out.mkdir(parents=True, exist_ok=True)
             write_json_atomic(self.out / "config.json", asdict(cfg))
@@ -396,17 +400,32 @@ class Trainer:
                 self.save()
         if main:
             self.logger.close()
-        final = self.save_final() if main else self.out / "final"
-        distributed.shutdown(self.world)
+        final = self.save_final() if (main or self.fsdp) else self.out / "final"
+        self.accel.wait_for_everyone()  # no process leaves (and tears the group down) before rank 0 has saved
         return final
 
     def save_final(self) -> Path:
-        """Save the trained model (merged LoRA weights) + tokenizer to ``out/final`` atomically."""
-        from bonaware.models import save_model
+        """Save the trained model (merged LoRA weights) + tokenizer to ``out/final`` atomically (rank 0 writes).
+
+        Under FSDP every process calls this: the full parameters are gathered (a collective) and rank 0
+        loads them into a fresh unsharded copy of the model, which it merges and saves.
+        """
+        from bonaware.models import load_model, save_model
 
         target = self.out / "final"
-        model = self.model.merge_and_unload() if self.cfg.lora else self.model
-        save_model(model, self.tok, target)
+        if not self.fsdp:
+            model = self.model.merge_and_unload() if self.cfg.lora else self.model
+            save_model(model, self.tok, target)
+            return target
+        state = self.accel.get_state_dict(self.scorer)  # every process must join
+        if self.accel.is_main_process:
+            model = load_model(self.cfg.model, device="cpu", dtype=next(iter(state.values())).dtype)[0]
+            if self.cfg.lora:
+                model = _apply_lora(model, self.cfg)
+            missing = model.load_state_dict({k.removeprefix("policy."): v for k, v in state.items()}, strict=False)
+            if missing.unexpected_keys:
+                raise BonawareError(f"FSDP state dict does not fit the model: {missing.unexpected_keys[:3]}")
+            save_model(model.merge_and_unload() if self.cfg.lora else model, self.tok, target)
         return target
 
 
@@ -421,26 +440,17 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
 
 
 # -- small pure helpers ----------------------------------------------------------------------------
+def _apply_lora(model, cfg: TrainConfig):
+    from peft import LoraConfig, get_peft_model
+
+    targets = [t for t in cfg.lora_targets.split(",") if t]
+    return get_peft_model(model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, target_modules=targets,
+                                            lora_dropout=0.0))
+
+
 @contextmanager
 def _null():
     yield
-
-
-def _length_mask(lengths: torch.Tensor, width: int) -> torch.Tensor:
-    return (torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]).to(torch.float32)
-
-
-def _k3_kl(logp: torch.Tensor, ref_logp: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.Tensor:
-    """KL(π ‖ anchor) per sequence with the k3 estimator e^{d} − d − 1, d = log π_ref − log π (≥ 0, low variance).
-
-    ``token``: summed over tokens; ``sequence``: applied to whole-sequence log-ratios.
-    """
-    # clamp the log-ratio so one wild sample cannot overflow exp() (the estimator stays >= 0)
-    d = ((ref_logp - logp) * mask).clamp(-20.0, 20.0)
-    if kind == "sequence":
-        d = d.sum(-1).clamp(-20.0, 20.0)
-        return torch.exp(d) - d - 1
-    return ((torch.exp(d) - d - 1) * mask).sum(-1)
 
 
 def _argmax_random_ties(scores: np.ndarray, seed: int) -> np.ndarray:

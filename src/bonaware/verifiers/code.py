@@ -1,23 +1,25 @@
-"""The ``code`` verifier: run each completion with its problem's unit tests in the sandbox.
+"""The ``code`` verifier: run each completion in the sandbox and judge it with its problem's unit tests.
 
 The environment reward of paper.md §4 (HumanEval / MBPP): R = 1 iff the program passes every test,
-with r = R as the Best-of-N score. Each program runs in its own sandbox (docs/security.md) on a pool
-of ``workers`` threads, each driving one sandbox process tree at a time.
+with r = R as the Best-of-N score. The program runs in a fresh sandboxed process; the tests run in
+a separate trusted judge process that calls the program's functions through a data-only channel
+(docs/security.md, docs/verifiers.md §code), so the program can choose its outputs but never the
+verdict. ``workers`` threads each drive one warm sandbox worker.
 
 Problem formats, chosen by ``meta["format"]`` or else by which keys ``meta`` has:
 
 * ``"humaneval"`` (``meta["test"]`` defines ``check(candidate)``, ``meta["entry_point"]`` names the
   function): the completion continues ``problem.prompt`` (the function body, or a whole function);
-  the program is ``prompt + completion``, then ``test``, then ``check(<entry_point>)``.
+  the sandbox runs ``prompt + completion``; the judge runs the prompt as a trusted prelude (its
+  helper functions, e.g. HumanEval/38's ``encode_cyclic``, stay the task's own), then ``test``,
+  then ``check(<entry_point>)`` with the program's entry point.
 * ``"mbpp"`` (``meta["test_list"]`` holds assert statements, optional ``meta["test_setup_code"]``):
-  the completion is a whole program; the program is ``test_setup_code``, the completion, then the
-  asserts.
+  the completion is a whole program; the sandbox runs ``test_setup_code`` and the completion, the
+  judge runs ``test_setup_code`` as its prelude and then the asserts, whose references to the
+  program's functions (and other names it defines) call into the sandbox.
 
-The parts are compiled as separate units, so a completion cannot swallow the tests (e.g. by opening
-a string literal), and the tests run in a copy of the program's namespace that the completion's
-functions cannot reach (:func:`run_program`); otherwise this is the usual concatenated program. A completion
-holding a Markdown code fence is reduced to the first fenced block. ``meta["timeout"]``, if present,
-overrides the verifier's timeout for that problem (per-problem limits, as in evalplus).
+A completion holding a Markdown code fence is reduced to the first fenced block. ``meta["timeout"]``,
+if present, overrides the verifier's CPU budget for that problem (per-problem limits, as in evalplus).
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, replace
+from dataclasses import astuple, dataclass, replace
 from typing import Any
 
 from bonaware.errors import BonawareError
 from bonaware.tasks.base import Problem, Task
 from bonaware.verifiers.base import Verdict, Verifier, register_verifier
 from bonaware.verifiers.sandbox import SandboxConfig, SandboxResult, run_program
+from bonaware.verifiers.sandbox.config import MAX_SECONDS
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _SELF_TESTED: set[tuple] = set()
@@ -63,19 +66,38 @@ def problem_format(problem: Problem) -> str:
     return fmt
 
 
-def build_program(problem: Problem, completion: str) -> tuple[list[str], list[str]]:
-    """``(program units, test units)`` for one completion, as :func:`run_program` takes them."""
+@dataclass(frozen=True)
+class CodeProgram:
+    """What :func:`run_program` runs for one completion: ``program`` units in the sandbox, ``tests``
+    and the trusted ``prelude`` in the judge, ``entry_point`` always taken from the program."""
+
+    program: tuple[str, ...]
+    tests: tuple[str, ...]
+    prelude: tuple[str, ...] = ()
+    entry_point: str | None = None
+
+
+def build_program(problem: Problem, completion: str) -> CodeProgram:
+    """The :class:`CodeProgram` of one completion (see the module docstring)."""
     meta = problem.meta
     fence = _FENCE.search(completion)
     code = fence.group(1) if fence else completion
     if problem_format(problem) == "humaneval":
+        entry = meta["entry_point"]
+        if not isinstance(entry, str) or not entry.isidentifier():
+            raise BonawareError(f"problem {problem.id!r}: meta['entry_point'] must be a Python name, got {entry!r}")
+        if not isinstance(meta["test"], str) or not meta["test"].strip():
+            raise BonawareError(f"problem {problem.id!r}: meta['test'] is empty (a problem without tests)")
         head = problem.prompt + ("\n" + code if fence else completion)
-        return [head], [meta["test"], f"check({meta['entry_point']})"]
+        return CodeProgram((head,), (meta["test"], f"check({entry})"), (problem.prompt,), entry)
     tests = meta["test_list"]
     if isinstance(tests, str) or not all(isinstance(t, str) for t in tests):
         raise BonawareError(f"problem {problem.id!r}: meta['test_list'] must be a list of assert strings")
+    if not any(t.strip() for t in tests):
+        raise BonawareError(f"problem {problem.id!r}: meta['test_list'] is empty (a problem without tests)")
     setup = meta.get("test_setup_code") or ""
-    return ([setup] if setup.strip() else []) + [code], ["\n".join(tests)]
+    prelude = (setup,) if setup.strip() else ()
+    return CodeProgram(prelude + (code,), ("\n".join(tests),), prelude)
 
 
 @register_verifier("code")
@@ -84,15 +106,17 @@ class CodeVerifier(Verifier):
 
     Args:
         task: the task the problems come from (unused: the problems carry their tests).
-        timeout: wall-clock seconds per program (default 3.0; see :class:`SandboxConfig`).
+        timeout: CPU seconds per program, and per program for its tests (default 3.0; a wall-clock
+            backstop of ``3 × timeout + 5`` s applies too; see :class:`SandboxConfig`).
         memory_mb: address-space limit per process (default 1024).
         workers: sandboxes run in parallel (default: the number of CPUs).
         config: a full :class:`SandboxConfig`; ``timeout``/``memory_mb``/``sandbox_options`` override it.
         progress: show a tqdm bar while scoring.
         sandbox_options: any other :class:`SandboxConfig` field, e.g. ``isolation="userns"``.
 
-    Building one runs a self-test (a passing and a failing program, once per configuration and
-    process) so that a broken sandbox fails loudly instead of scoring everything 0.
+    Building one runs a self-test (a passing program, a failing one, and one returning an object
+    equal to everything; once per configuration and process) so that a broken sandbox fails loudly
+    instead of scoring everything 0 — or 1.
     """
 
     name = "code"
@@ -119,11 +143,14 @@ class CodeVerifier(Verifier):
         key = astuple(self.config)
         if key in _SELF_TESTED:
             return
-        good = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 4")
-        bad = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 5")
-        if not (good.passed and bad.status == "failed"):
+        good = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 4", entry_point="f")
+        bad = run_program("def f(x):\n    return 2 * x", self.config, tests="assert f(2) == 5", entry_point="f")
+        forged = run_program("class E:\n    def __eq__(self, other):\n        return True\ndef f(x):\n    return E()",
+                             self.config, tests="assert f(2) == 5", entry_point="f")
+        if not (good.passed and bad.status == "failed" and forged.status == "error"):
             raise BonawareError(f"code sandbox self-test failed: a passing program -> {good.status} "
-                                f"{good.detail}; a failing program -> {bad.status} {bad.detail}")
+                                f"{good.detail}; a failing program -> {bad.status} {bad.detail}; an always-equal "
+                                f"return value -> {forged.status} {forged.detail}")
         _SELF_TESTED.add(key)
 
     def results(self, problems: Sequence[Problem],
@@ -140,15 +167,15 @@ class CodeVerifier(Verifier):
             if isinstance(group, str) or not all(isinstance(c, str) for c in group):
                 raise BonawareError(f"code verifier: completions[{i}] must be a list of str")
             timeout = problem.meta.get("timeout", self.config.timeout)
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-                raise BonawareError(f"problem {problem.id!r}: meta['timeout'] must be a positive number, "
-                                    f"got {timeout!r}")
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                    not 0 < timeout <= MAX_SECONDS:
+                raise BonawareError(f"problem {problem.id!r}: meta['timeout'] must be a number of seconds in "
+                                    f"(0, {MAX_SECONDS:g}], got {timeout!r}")
             for j, completion in enumerate(group):
-                program, tests = build_program(problem, completion)
-                jobs.setdefault((tuple(program), tuple(tests), timeout), []).append((i, j))
+                jobs.setdefault((build_program(problem, completion), timeout), []).append((i, j))
         out: list[list[SandboxResult | None]] = [[None] * len(group) for group in completions]
-        futures = {self._executor().submit(self._run, program, tests, timeout, places[0]): places
-                   for (program, tests, timeout), places in jobs.items()}
+        futures = {self._executor().submit(self._run, program, timeout, places[0]): places
+                   for (program, timeout), places in jobs.items()}
         pending = futures
         if self.progress:
             from concurrent.futures import as_completed
@@ -162,10 +189,10 @@ class CodeVerifier(Verifier):
                 out[i][j] = result
         return out  # type: ignore[return-value]
 
-    def _run(self, program: tuple[str, ...], tests: tuple[str, ...], timeout: float,
-             where: tuple[int, int]) -> SandboxResult:
+    def _run(self, program: CodeProgram, timeout: float, where: tuple[int, int]) -> SandboxResult:
         for _ in range(2):  # a sandbox_error is a start-up failure (e.g. fork under load): retry once
-            result = run_program(program, self.config, tests=tests, timeout=timeout)
+            result = run_program(program.program, self.config, tests=program.tests, prelude=program.prelude,
+                                 entry_point=program.entry_point, timeout=timeout)
             if result.status != "sandbox_error":
                 break
         if result.status == "sandbox_error":

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from bonaware.config import option, to_dict
 from bonaware.errors import BonawareError
 from bonaware.io import iter_jsonl
+from bonaware.models.loading import MODEL_HELP
 from bonaware.tasks.base import Task
 from bonaware.verifiers.learned import (
     FORMAT,
@@ -48,10 +49,11 @@ class LearnedVerifierConfig:
 
     samples: list[str] = option([], "samples files (comma-separated): bonaware eval's samples.jsonl (or its run "
                                 "folder), or bonaware sample output scored by bonaware verify")
-    task: str | None = option(None, "task of the samples (default: read from run.json next to the samples file, "
-                                "or <file>.run.json written by bonaware sample)")
-    task_args: str = option("", "task options as comma-separated key=value pairs (default: from the run file)")
-    model: str = option("tiny", "backbone: any bonaware.models.load_model name or HF folder (usually the policy)")
+    task: str | None = option(None, "task of the samples", default_text="the task in run.json next to the samples "
+                              "file, or in <file>.run.json written by bonaware sample")
+    task_args: str = option("", "task options as KEY=VALUE,... pairs",
+                            default_text="'' with --task, else the run file's")
+    model: str = option("tiny", f"backbone, usually the policy: {MODEL_HELP}")
     out: str = option("runs/verifier", "output folder: backbone/, head.safetensors, verifier.json")
     steps: int = option(300, "optimiser steps")
     batch_size: int = option(32, "(prompt, completion) examples per step, drawn with replacement")

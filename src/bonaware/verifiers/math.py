@@ -27,6 +27,7 @@ with ``log_path``, appended as JSONL rows (problem id, status, completion head).
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -95,9 +96,11 @@ class MathVerifier(Verifier):
         if kwargs:
             raise BonawareError(f"math verifier: unknown option(s) {', '.join(sorted(kwargs))}; "
                                 "known: workers, timeout, log_path, mp_context, anchored")
-        if int(timeout) < 1:
-            raise BonawareError(f"math verifier: timeout must be >= 1 second, got {timeout}")
-        self.workers, self.timeout, self.mp_context = int(workers), int(timeout), mp_context
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 1 <= timeout <= 86400:
+            raise BonawareError(f"math verifier: timeout must be a number of seconds in [1, 86400], got {timeout!r}")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise BonawareError(f"math verifier: workers must be a positive integer, got {workers!r}")
+        self.workers, self.timeout, self.mp_context = workers, math.ceil(timeout), mp_context
         self.log_path = log_path
         if not isinstance(anchored, bool):
             raise BonawareError(f"math verifier: anchored must be true or false, got {anchored!r}")

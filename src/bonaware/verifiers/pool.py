@@ -86,10 +86,10 @@ class TimeoutPool:
     def __init__(self, fn: Callable, workers: int = 2, timeout: float = 30.0,
                  initializer: Callable | None = None, mp_context: str = "spawn",
                  start_timeout: float = 300.0):
-        if workers < 1:
-            raise BonawareError(f"workers must be >= 1, got {workers}")
-        if not timeout > 0:
-            raise BonawareError(f"timeout must be > 0, got {timeout}")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise BonawareError(f"workers must be a positive integer, got {workers!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 86400:
+            raise BonawareError(f"timeout must be a number of seconds in (0, 86400], got {timeout!r}")
         self.fn, self.workers, self.timeout = fn, workers, timeout
         self.initializer, self.start_timeout = initializer, start_timeout
         self._ctx = mp.get_context(mp_context)

@@ -1,4 +1,4 @@
-"""Experiment 10: is `bonaware advise` calibrated, and how much does following it cost? (docs/advise.md)
+"""Experiment 12: is `bonaware advise` calibrated, and how much does following it cost? (docs/advise.md)
 
 ``run``: split the val pilots' prompts into disjoint pilot sets; for every pilot set, candidate set
 (e.g. base + the methods trained with one seed), metric and budget, ask ``advise`` (the library
@@ -14,9 +14,10 @@ noise, and how often prediction and test estimate agree within their joint uncer
 against the best option on test; and P(better) against how often the recommendation beat the
 runner-up on test. ``plot`` draws predicted vs test.
 
-  python experiments/10_advise_calibration/calibrate.py run --val base=DIR ... --test base=DIR ... \\
-      --sets base,grpo_s0,bon_rlb_p_s0 --sets base,grpo_s1,bon_rlb_p_s1 --out docs/results/10_advise_calibration
-  python experiments/10_advise_calibration/calibrate.py table docs/results/10_advise_calibration/trials.jsonl.gz
+  python experiments/12_advise_calibration/calibrate.py run --val base=DIR ... --test base=DIR ... \\
+      --sets base,grpo_s0,bon_rlb_p_s0 --sets base,grpo_s1,bon_rlb_p_s1 --out docs/results/12_advise_calibration
+  python experiments/12_advise_calibration/calibrate.py table docs/results/12_advise_calibration/trials.jsonl.gz \
+      --part coverage   # or --part regret
 """
 
 from __future__ import annotations
@@ -182,9 +183,12 @@ def table(args: argparse.Namespace) -> None:
             rows.append([design, metric, band, cov(rec), cov(allo), f"{expected:.2f}",
                          f"{np.mean([x[4] for x in allo]):.2f}", f"{np.mean([x[3] for x in allo]):+.3f}",
                          f"{np.mean([abs(x[3]) for x in allo]):.3f}"])
-    print("\n".join(markdown_table(["design", "metric", "N vs pilot n", "coverage: recommendation (trials)",
-                                    "coverage: every option (options)", "calibrated CI would show",
-                                    "agree within joint CI", "bias (pred − truth)", "mean |pred − truth|"], rows)))
+    if args.part == "coverage":
+        print("\n".join(markdown_table(["design", "metric", "N vs pilot n", "coverage: recommendation (trials)",
+                                        "coverage: every option (options)", "calibrated CI would show",
+                                        "agree within joint CI", "bias (pred − truth)", "mean |pred − truth|"],
+                                       rows)).strip())
+        return
     rows = []
     for design, metric in groups:
         ts = [t for t in trials if (t["design"], t["metric"]) == (design, metric)]
@@ -201,7 +205,7 @@ def table(args: argparse.Namespace) -> None:
                      f"{np.mean(won):.2f}"])
     print("\n".join(markdown_table(["design", "metric", "trials", "mean regret", "median regret", "max regret",
                                     "share with regret ≤ 0.01", "mean P(rec. better)",
-                                    "rec. beat runner-up on truth"], rows)))
+                                    "rec. beat runner-up on truth"], rows)).strip())
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -268,6 +272,7 @@ def main() -> None:
     r.add_argument("--out", required=True)
     t = sub.add_parser("table")
     t.add_argument("trials")
+    t.add_argument("--part", choices=["coverage", "regret"], default="coverage", help="which table to print")
     p = sub.add_parser("plot")
     p.add_argument("trials")
     p.add_argument("--out", required=True)

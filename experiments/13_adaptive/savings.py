@@ -1,4 +1,4 @@
-"""Experiment 11: what adaptive per-prompt budgets save (docs/adaptive.md).
+"""Experiment 13: what adaptive per-prompt budgets save (docs/adaptive.md).
 
 ``run``: (1) tune the adaptive procedure on **val** (priority rule, rounds, stop precision; the val
 pilots' saved pools, n = 16, each model calibrated on its own val samples): the setting with the
@@ -8,12 +8,14 @@ pilot, for a grid of budgets: per-prompt accuracy of adaptive (averaged over see
 samples used, next to fixed Bo-N's unbiased per-prompt BoN@N. Writes the per-prompt numbers
 (``per_prompt.json.gz``, the compact data of every table) and the tuning table.
 
-``table``: from ``per_prompt.json.gz`` alone: adaptive vs fixed Bo-B at equal mean samples (paired
-bootstrap over prompts), per model; and the mean samples adaptive needs to match fixed Bo-16 and
-Bo-32 (the adaptive curve over budgets, linear interpolation, paired bootstrap CI).
+``table``: from ``per_prompt.json.gz`` alone, one table per call (``--part``): ``delta``, adaptive vs
+fixed Bo-B at equal mean budget per model (paired bootstrap over prompts); ``seeds``, the same per
+method over its training seeds (seed-aware bootstrap, docs/statistics.md); ``match``, the mean samples
+adaptive needs to match fixed Bo-16 and Bo-32 (the adaptive curve over budgets, linear
+interpolation, paired bootstrap CI). ``settings``: what the val tuning chose.
 
-  python experiments/11_adaptive/savings.py run --val base=DIR ... --test base=DIR ... --out docs/results/11_adaptive
-  python experiments/11_adaptive/savings.py table docs/results/11_adaptive/per_prompt.json.gz
+  python experiments/13_adaptive/savings.py run --val base=DIR ... --test base=DIR ... --out docs/results/13_adaptive
+  python experiments/13_adaptive/savings.py table docs/results/13_adaptive/per_prompt.json.gz --part delta
 """
 
 from __future__ import annotations
@@ -110,51 +112,59 @@ def run(args: argparse.Namespace) -> None:
     print(f"wrote {out / 'per_prompt.json.gz'} and {out / 'tuning.md'}")
 
 
+def _groups(names) -> dict[str, list[str]]:
+    """Training-seed groups of model names (``grpo_s0``, ``grpo_s1`` → ``grpo``)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        m = re.match(r"^(.*)_s\d+$", name)
+        groups.setdefault(m.group(1) if m else name, []).append(name)
+    return groups
+
+
+def _fmt(x: float) -> str:
+    return "not reached" if not math.isfinite(x) else f"{x:.1f}"
+
+
 def table(args: argparse.Namespace) -> None:
+    """One table (``--part``) for one verifier (``--verifier``) from the committed per-prompt data."""
     with gzip.open(args.data, "rt", encoding="utf-8") as fh:
         data = json.load(fh)
-    for verifier, vd in data["verifiers"].items():
-        print(f"Verifier `{verifier}`, settings tuned on val: {vd['settings']}.\n")
+    if args.verifier not in data["verifiers"]:
+        raise SystemExit(f"no verifier {args.verifier!r} in {args.data} (have {', '.join(data['verifiers'])})")
+    vd = data["verifiers"][args.verifier]
+    models = vd["models"]
+    if args.part == "delta":  # adaptive − fixed Bo-B per model, paired over prompts; adaptive's mean samples
         rows = []
-        for name, e in vd["models"].items():
+        for name, e in models.items():
             cells = []
             for B in COMPARE:
                 if str(B) not in e["adaptive"]:
                     cells.append("—")
                     continue
-                a, f = np.array(e["adaptive"][str(B)]), np.array(e["fixed"][str(B)])
-                d = paired_difference(a, f, n_boot=2000, seed=0)
+                d = paired_difference(np.array(e["adaptive"][str(B)]), np.array(e["fixed"][str(B)]), n_boot=2000,
+                                      seed=0)
                 star = " *" if d.lo > 0 or d.hi < 0 else ""
                 cells.append(f"{d.mean:+.3f} [{d.lo:+.3f}, {d.hi:+.3f}]{star} ({np.mean(e['samples'][str(B)]):.1f})")
             rows.append([name, f"{e['temperature']:g}", *cells])
-        print("Adaptive − fixed Bo-B at the same budget (paired bootstrap over prompts; `*`: CI excludes 0; "
-              "in brackets after the CI: adaptive's mean samples per prompt):\n")
-        print("\n".join(markdown_table(["model", "T", *(f"B = {B}" for B in COMPARE)], rows)))
-        groups: dict[str, list[str]] = {}
-        for name in vd["models"]:
-            m = re.match(r"^(.*)_s\d+$", name)
-            groups.setdefault(m.group(1) if m else name, []).append(name)
+        header = ["model", "T", *(f"B = {B}" for B in COMPARE)]
+    elif args.part == "seeds":  # the same per method over its training seeds, seed-aware
         rows = []
-        for group, members in groups.items():
-            if len(members) < 2:
-                continue
+        for group, members in _groups(models).items():
             cells = []
             for B in COMPARE:
-                if any(str(B) not in vd["models"][x]["adaptive"] for x in members):
+                if any(str(B) not in models[x]["adaptive"] for x in members):
                     cells.append("—")
                     continue
-                d = np.stack([np.array(vd["models"][x]["adaptive"][str(B)]) - np.array(vd["models"][x]["fixed"][str(B)])
+                d = np.stack([np.array(models[x]["adaptive"][str(B)]) - np.array(models[x]["fixed"][str(B)])
                               for x in members])  # [seeds, prompts]
                 ci = seed_bootstrap_ci(d, n_boot=2000, seed=0)
                 star = " *" if ci.lo > 0 or ci.hi < 0 else ""
                 cells.append(f"{ci.mean:+.3f} [{ci.lo:+.3f}, {ci.hi:+.3f}]{star}")
             rows.append([group, len(members), *cells])
-        if rows:
-            print("\nThe same per method over its training seeds (seed-aware CI: seeds and prompts resampled, "
-                  "docs/statistics.md):\n")
-            print("\n".join(markdown_table(["method", "seeds", *(f"B = {B}" for B in COMPARE)], rows)))
+        header = ["method", "seeds", *(f"B = {B}" for B in COMPARE)]
+    else:  # match: the mean samples adaptive needs to match fixed Bo-16 / Bo-32
         rows = []
-        for name, e in vd["models"].items():
+        for name, e in models.items():
             budgets = [B for B in data["budgets"] if str(B) in e["adaptive"]]
             acc = np.stack([e["adaptive"][str(B)] for B in budgets], axis=1)  # [P, nB]
             used = np.stack([e["samples"][str(B)] for B in budgets], axis=1)
@@ -169,11 +179,20 @@ def table(args: argparse.Namespace) -> None:
                 point = n_to_match(acc.mean(axis=0), float(target.mean()), used.mean(axis=0))
                 reps = np.array([n_to_match(bc[i], float(bt[i]), bu[i]) for i in range(bc.shape[0])])
                 lo, hi = np.quantile(reps, [0.025, 0.975], method="inverted_cdf")
-                fmt = lambda x: "not reached" if not math.isfinite(x) else f"{x:.1f}"  # noqa: E731
-                cells.append(f"{fmt(point)} [{fmt(lo)}, {fmt(hi)}]")
+                cells.append(f"{_fmt(point)} [{_fmt(lo)}, {_fmt(hi)}]")
             rows.append([name, *cells])
-        print("\nMean samples per prompt adaptive needs to match fixed Bo-N (95% CI, paired bootstrap over prompts):\n")
-        print("\n".join(markdown_table(["model", *(f"to match Bo-{N}" for N in MATCH)], rows)))
+        header = ["model", *(f"to match Bo-{N}" for N in MATCH)]
+    print("\n".join(markdown_table(header, rows)).strip())
+
+
+def settings(args: argparse.Namespace) -> None:
+    """The settings tuned on val, per verifier."""
+    with gzip.open(args.data, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    rows = [[f"`{v}`", d["settings"]["priority"], d["settings"]["rounds"], d["settings"]["precision"] or "none",
+             d["settings"]["first_fraction"]] for v, d in data["verifiers"].items()]
+    print("\n".join(markdown_table(["verifier", "priority", "rounds", "stop precision", "round-0 share"],
+                                   rows)).strip())
 
 
 def main() -> None:
@@ -188,8 +207,12 @@ def main() -> None:
     r.add_argument("--out", required=True)
     t = sub.add_parser("table")
     t.add_argument("data")
+    t.add_argument("--verifier", default="noisy:target_auc=0.85")
+    t.add_argument("--part", choices=["delta", "seeds", "match"], default="delta", help="which table to print")
+    st = sub.add_parser("settings")
+    st.add_argument("data")
     args = parser.parse_args()
-    {"run": run, "table": table}[args.cmd](args)
+    {"run": run, "table": table, "settings": settings}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,218 @@
+"""A claims table computed, not written: each claim's verdict follows from the committed data by one rule.
+
+A claims file (YAML, schema in experiments/README.md) lists comparisons ``A − B`` of two run groups
+(one evaluation run per training seed, under ``<root>/<experiment>/data/<group>``) on one metric at
+one N. For each claim, every seed's per-prompt ``metric@N`` (the exact per-prompt estimates of
+:mod:`bonaware.evaluation.curves`) goes into the seed-aware paired bootstrap of
+``bonaware.estimators`` (seeds resampled per group, the shared prompts drawn once per replicate) and
+rliable's probability of improvement P(A > B), training runs as the unit. The verdict rule:
+**reproduces** if the 95% CI of Δ excludes 0 on the expected side, **contradicted** if it excludes 0
+on the other side, **inconclusive** otherwise. With one seed per group the CI covers prompt noise
+only (the ``seeds`` column says how many there are).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bonaware.errors import BonawareError
+from bonaware.evaluation.report import diff_cell, markdown_table
+
+COLUMNS = ["id", "paper", "claim", "A vs B", "metric", "expected", "seeds", "Δ [95% CI]", "P(A>B)", "verdict"]
+METRICS = ("pass", "bon", "maj")
+SIGNS = {"+": "+", "-": "−", "−": "−"}
+REQUIRED = ("id", "paper", "claim", "a", "b", "metric", "N", "expected")
+OPTIONAL = ("verifier", "temperature")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One row of the claims file (experiments/README.md, "Claims")."""
+
+    id: str
+    paper: str
+    claim: str
+    a: str  # "<experiment>/<group>": the folder <root>/<experiment>/data/<group> (the group may be nested)
+    b: str
+    metric: str  # pass | bon | maj
+    N: int
+    expected: str  # "+" or "−"
+    verifier: str | None = None
+    temperature: float | None = None
+
+
+def verdict(lo: float, hi: float, expected: str) -> str:
+    """The rule: the CI [lo, hi] of A − B excludes 0 on the expected side → reproduces; on the other side →
+    contradicted; otherwise (it contains 0) → inconclusive."""
+    if SIGNS.get(expected) is None:
+        raise BonawareError(f"expected sign must be '+' or '−', got {expected!r}")
+    above, below = lo > 0, hi < 0
+    if not above and not below:
+        return "inconclusive"
+    return "reproduces" if above == (SIGNS[expected] == "+") else "contradicted"
+
+
+def ci_text(mean: float, lo: float, hi: float) -> str:
+    """``+0.040 [+0.018, +0.062]`` (the report's difference cell, without its significance star: the
+    verdict column says that)."""
+    return diff_cell({"mean": [mean], "lo": [lo], "hi": [hi], "significant": [False]}, 0)
+
+
+def group_runs(folder: Path) -> list[Path]:
+    """The evaluation run folders of a run group: its ``seed<s>/`` runs (ordered by s) when it is a seed
+    folder (:mod:`bonaware.evaluation.groups`), else the folder itself when it is a run, else none."""
+    from bonaware.evaluation.groups import EVAL_RUN, is_seed_folder, seed_subdirs
+
+    if is_seed_folder(folder):
+        return [d for _, d in seed_subdirs(folder, EVAL_RUN)]
+    return [folder] if any((folder / f).is_file() for f in EVAL_RUN) else []
+
+
+def _text(entry: dict, key: str, where: str) -> str:
+    value = entry[key]
+    if not isinstance(value, str) or not value.strip():
+        raise BonawareError(f"{where}: '{key}' must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def parse_claims(data: dict, where: str) -> list[Claim]:
+    """Claims from the parsed YAML mapping ``{"claims": [...]}``; every error names the file and claim id."""
+    unknown_top = sorted(set(data) - {"claims"})
+    if unknown_top or not isinstance(data.get("claims"), list):
+        raise BonawareError(f"{where}: expected a top-level 'claims:' list (and nothing else; got keys "
+                            f"{sorted(data)})")
+    out, seen = [], set()
+    for i, entry in enumerate(data["claims"]):
+        if not isinstance(entry, dict):
+            raise BonawareError(f"{where}: claim #{i + 1} must be a mapping of {', '.join(REQUIRED)}")
+        label = f"{where}: claim {entry.get('id', f'#{i + 1}')!r}"
+        missing = [k for k in REQUIRED if k not in entry]
+        extra = sorted(set(entry) - set(REQUIRED) - set(OPTIONAL))
+        if missing or extra:
+            raise BonawareError(f"{label}: " + "; ".join(
+                ([f"missing {', '.join(missing)}"] if missing else []) +
+                ([f"unknown key(s) {', '.join(map(str, extra))} (known: {', '.join(REQUIRED + OPTIONAL)})"]
+                 if extra else [])))
+        cid = _text(entry, "id", label)
+        if cid in seen:
+            raise BonawareError(f"{label}: duplicate id")
+        seen.add(cid)
+        metric = entry["metric"]
+        if metric not in METRICS:
+            raise BonawareError(f"{label}: unknown metric {metric!r}; choose from {', '.join(METRICS)} "
+                                "(N is its own key: metric: pass, N: 8)")
+        N = entry["N"]
+        if isinstance(N, bool) or not isinstance(N, int) or N < 1:
+            raise BonawareError(f"{label}: N must be an integer ≥ 1, got {N!r}")
+        sign = entry["expected"]
+        if sign not in SIGNS:
+            raise BonawareError(f"{label}: expected must be \"+\" or \"-\" (quoted in YAML), got {sign!r}")
+        verifier = entry.get("verifier")
+        if (metric == "bon") != (verifier is not None):
+            need = ("metric bon needs a verifier (a label the runs were scored with)" if metric == "bon"
+                    else f"verifier is only for metric bon, not {metric}")
+            raise BonawareError(f"{label}: {need}")
+        t = entry.get("temperature")
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t)):
+            raise BonawareError(f"{label}: temperature must be a number, got {t!r}")
+        groups = []
+        for side in ("a", "b"):
+            ref = _text(entry, side, label)
+            if "/" not in ref or "" in ref.split("/"):
+                raise BonawareError(f"{label}: {side} must be '<experiment>/<run group>', got {ref!r}")
+            groups.append(ref)
+        out.append(Claim(cid, _text(entry, "paper", label), _text(entry, "claim", label), groups[0], groups[1],
+                         metric, N, SIGNS[sign], None if verifier is None else str(verifier),
+                         None if t is None else float(t)))
+    return out
+
+
+def load_claims(path: str | Path) -> list[Claim]:
+    """Read and validate a claims YAML file (schema only; :func:`claim_values` checks it against the data)."""
+    from bonaware.config import load_yaml
+
+    return parse_claims(load_yaml(path), str(path))
+
+
+def claim_values(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per-prompt ``metric@N`` of every training seed of groups A and B: ([Sa, P], [Sb, P]), rows of both
+    in the same prompt order. Errors name the claim for a missing group, temperature or verifier, N > n
+    and different prompt sets."""
+    from bonaware.evaluation.compare import align
+    from bonaware.evaluation.curves import metric_curve
+    from bonaware.evaluation.report import load_run
+
+    label = f"claim {claim.id!r}"
+    groups = []
+    for ref in (claim.a, claim.b):
+        experiment, group = ref.split("/", 1)  # a group may be nested: 05_cross_domain/add3/rl_s
+        folder = Path(root) / experiment / "data" / group
+        runs = group_runs(folder)
+        if not runs:
+            raise BonawareError(f"{label}: unknown run group {ref!r} (no evaluation runs in {folder} "
+                                "or its seed<k>/ subfolders)")
+        groups.append([(f"{ref} ({d.name})", load_run(d)) for d in runs])
+    sets = [s for g in groups for _, s in g]
+    temps = sorted(set.intersection(*(set(s.temperatures) for s in sets)))
+    T = claim.temperature if claim.temperature is not None else min(temps or [1.0], key=lambda t: abs(t - 1.0))
+    if not any(abs(T - t) < 1e-9 for t in temps):
+        raise BonawareError(f"{label}: temperature {T:g} is not sampled by every run of {claim.a} and {claim.b} "
+                            f"(shared: {', '.join(f'{t:g}' for t in temps) or 'none'})")
+    ref_name, ref = groups[0][0][0], groups[0][0][1].at(T)
+    out = []
+    for runs in groups:
+        rows = []
+        for name, s in runs:
+            _, g = align(ref, s.at(T), ref_name, name)
+            if g.n < claim.N:
+                raise BonawareError(f"{label}: N = {claim.N} exceeds the n = {g.n} samples per prompt of {name}")
+            if claim.verifier is not None and claim.verifier not in g.scores:
+                raise BonawareError(f"{label}: {name} has no verifier {claim.verifier!r} "
+                                    f"(it has {', '.join(g.scores) or 'none'})")
+            rows.append(metric_curve(g, claim.metric, claim.verifier, [claim.N], seed=seed)[:, 0])
+        out.append(np.array(rows))
+    return out[0], out[1]
+
+
+def _vs(claim: Claim) -> str:
+    (ea, ga), (eb, gb) = claim.a.split("/", 1), claim.b.split("/", 1)
+    return f"{ga} vs {gb}" if ea == eb else f"{claim.a} vs {claim.b}"
+
+
+def _metric(claim: Claim) -> str:
+    text = f"{claim.metric}@{claim.N}" + (f" ({claim.verifier})" if claim.verifier else "")
+    return text + (f", T={claim.temperature:g}" if claim.temperature is not None else "")
+
+
+def _named(claim: Claim, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, with any error's message naming the claim (e.g. runs on different prompts)."""
+    try:
+        return fn(*args, **kwargs)
+    except BonawareError as e:
+        if str(e).startswith(f"claim {claim.id!r}"):
+            raise
+        raise BonawareError(f"claim {claim.id!r}: {e}") from None
+
+
+def claims_rows(claims: list[Claim], root: str | Path, *, n_boot: int = 4000, seed: int = 0) -> list[list[str]]:
+    """One table row per claim (:data:`COLUMNS`; 95% intervals, ``n_boot`` replicates, bootstrap ``seed``)."""
+    values = [_named(c, claim_values, c, root, seed=seed) for c in claims]  # every claim checked against the data first
+    from bonaware.estimators import paired_seed_difference, probability_of_improvement
+
+    rows = []
+    for c, (a, b) in zip(claims, values):
+        d = paired_seed_difference(a, b, level=0.95, n_boot=n_boot, seed=seed)
+        p = probability_of_improvement(a, b, level=0.95, n_boot=n_boot, seed=seed)
+        rows.append([c.id, c.paper, c.claim.replace("|", "\\|"), _vs(c), _metric(c), c.expected,
+                     f"{a.shape[0]} / {b.shape[0]}", ci_text(float(d.mean), float(d.lo), float(d.hi)),
+                     f"{float(p.mean):.2f}", verdict(float(d.lo), float(d.hi), c.expected)])
+    return rows
+
+
+def claims_table(path: str | Path, root: str | Path, **kwargs) -> str:
+    """The markdown claims table of the claims file ``path`` on the data under ``root``."""
+    return "\n".join(markdown_table(COLUMNS, claims_rows(load_claims(path), root, **kwargs))).rstrip()

@@ -1,0 +1,182 @@
+"""The claims table (experiments/claims.yaml → ``python experiments/summarize.py claims``): its exact
+columns, the CI format, the verdict rule, and strict validation naming the claim."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import bonaware.estimators
+from bonaware.errors import BonawareError
+from bonaware.evaluation.claims import (
+    COLUMNS,
+    ci_text,
+    claim_values,
+    group_runs,
+    load_claims,
+    parse_claims,
+    verdict,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DATA = FIXTURES / "results"
+HEADER = "| id | paper | claim | A vs B | metric | expected | seeds | Δ [95% CI] | P(A>B) | verdict |"
+needs_seed_stats = pytest.mark.skipif(
+    not hasattr(bonaware.estimators, "paired_seed_difference"),
+    reason="needs bonaware.estimators.paired_seed_difference / probability_of_improvement (branch issue13-stats)")
+
+
+@pytest.fixture(scope="module")
+def summarize():
+    spec = importlib.util.spec_from_file_location("summarize", ROOT / "experiments" / "summarize.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_columns_are_exactly_the_issue_s():
+    assert "| " + " | ".join(COLUMNS) + " |" == HEADER
+
+
+@pytest.mark.parametrize(("lo", "hi", "expected", "want"), [
+    (0.018, 0.062, "+", "reproduces"), (-0.062, -0.018, "−", "reproduces"), (-0.062, -0.018, "-", "reproduces"),
+    (-0.062, -0.018, "+", "contradicted"), (0.018, 0.062, "−", "contradicted"),
+    (-0.01, 0.05, "+", "inconclusive"), (-0.01, 0.05, "−", "inconclusive"),
+    (0.0, 0.05, "+", "inconclusive"), (-0.05, 0.0, "−", "inconclusive"),  # touching 0 does not exclude it
+])
+def test_the_verdict_rule(lo, hi, expected, want):
+    assert verdict(lo, hi, expected) == want
+
+
+def test_the_ci_is_written_with_signs_and_three_decimals():
+    assert ci_text(0.04, 0.018, 0.062) == "+0.040 [+0.018, +0.062]"
+    assert ci_text(-0.0334, -0.05, 0.0004) == "-0.033 [-0.050, +0.000]"
+
+
+@needs_seed_stats
+def test_the_fixture_claims_table_regenerates_with_one_claim_of_each_verdict(summarize, capsys):
+    assert summarize.main(["check", str(FIXTURES / "claims.md")]) == 0
+    lines = (FIXTURES / "claims.md").read_text().splitlines()
+    assert HEADER in lines
+    rows = {line.split(" | ")[0][2:]: line.rstrip(" |").split(" | ") for line in lines if line.startswith("| ")}
+    assert [rows[c][-1] for c in ("better-pass", "worse-bon", "same-maj")] == ["reproduces", "contradicted",
+                                                                            "inconclusive"]
+    assert rows["better-pass"][6] == "3 / 1" and rows["worse-bon"][6] == "3 / 3"
+
+
+@needs_seed_stats
+def test_the_table_is_the_seed_aware_paired_difference_of_the_per_prompt_values(summarize, capsys):
+    from bonaware.estimators import paired_seed_difference, probability_of_improvement
+
+    claim = load_claims(FIXTURES / "claims.yaml")[1]
+    a, b = claim_values(claim, DATA)
+    assert a.shape == (3, 12) and b.shape == (3, 12)
+    d = paired_seed_difference(a, b, level=0.95, n_boot=300, seed=0)
+    p = probability_of_improvement(a, b, level=0.95, n_boot=300, seed=0)
+    assert summarize.main(["claims", str(FIXTURES / "claims.yaml"), "--root", str(DATA), "--n_boot", "300"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| worse-bon |"))
+    assert f"| {ci_text(d.mean, d.lo, d.hi)} | {p.mean:.2f} | contradicted |" in row
+
+
+def test_claim_values_are_per_seed_per_prompt_metric_at_n():
+    from bonaware.evaluation.curves import maj_curve
+    from bonaware.evaluation.report import load_run
+
+    claim = load_claims(FIXTURES / "claims.yaml")[2]  # same vs base, maj@8 at T = 0.7
+    a, b = claim_values(claim, DATA)
+    runs = group_runs(DATA / "exp" / "data" / "same")
+    assert [r.name for r in runs] == ["seed0", "seed1", "seed2"] and a.shape == (3, 12) and b.shape == (1, 12)
+    want = maj_curve(load_run(runs[1]).at(0.7), [8])[0][:, 0]
+    np.testing.assert_array_equal(a[1], want)
+
+
+def _claim(**change) -> dict:
+    entry = {"id": "c1", "paper": "new", "claim": "better beats base", "a": "exp/better", "b": "exp/base",
+             "metric": "pass", "N": 4, "expected": "+"}
+    entry.update(change)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    ({"metric": "pass@8"}, "claim 'c1': unknown metric 'pass@8'"),
+    ({"expected": "up"}, "claim 'c1': expected must be"),
+    ({"N": 0}, "claim 'c1': N must be an integer"),
+    ({"metric": "bon"}, "claim 'c1': metric bon needs a verifier"),
+    ({"verifier": "noisy"}, "claim 'c1': verifier is only for metric bon"),
+    ({"a": "better"}, "claim 'c1': a must be '<experiment>/<run group>'"),
+    ({"b": "exp//base"}, "claim 'c1': b must be '<experiment>/<run group>'"),
+    ({"paper": None}, "claim 'c1': missing paper"),
+    ({"colour": "red"}, "claim 'c1': unknown key(s) colour"),
+    ({"temperature": "hot"}, "claim 'c1': temperature must be a number"),
+])
+def test_schema_errors_name_the_claim(change, needle):
+    with pytest.raises(BonawareError, match=f"^claims.yaml: {needle}".replace("(", r"\(").replace(")", r"\)")):
+        parse_claims({"claims": [_claim(**change)]}, "claims.yaml")
+
+
+def test_a_group_may_be_a_nested_folder_of_its_experiment():
+    claim = parse_claims({"claims": [_claim(a="05_cross_domain/add3/rl_s")]}, "f")[0]
+    assert claim.a == "05_cross_domain/add3/rl_s"
+    with pytest.raises(BonawareError, match="unknown run group '05_cross_domain/add3/rl_s' \\(no evaluation runs in "
+                                            ".*05_cross_domain/data/add3/rl_s"):
+        claim_values(claim, DATA)
+
+
+def test_duplicate_ids_and_a_bad_top_level_are_errors():
+    with pytest.raises(BonawareError, match="claim 'c1': duplicate id"):
+        parse_claims({"claims": [_claim(), _claim()]}, "f.yaml")
+    with pytest.raises(BonawareError, match="top-level 'claims:' list"):
+        parse_claims({"claim": []}, "f.yaml")
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    ({"a": "exp/nope"}, "claim 'c1': unknown run group 'exp/nope'"),
+    ({"b": "other/base"}, "claim 'c1': unknown run group 'other/base'"),
+    ({"N": 9}, "claim 'c1': N = 9 exceeds the n = 8 samples per prompt"),
+    ({"metric": "bon", "verifier": "learned"}, "claim 'c1': exp/better \\(seed0\\) has no verifier 'learned'"),
+    ({"temperature": 0.3}, "claim 'c1': temperature 0.3 is not sampled by every run"),
+])
+def test_claims_that_do_not_fit_the_data_name_the_claim(change, needle):
+    claim = parse_claims({"claims": [_claim(**change)]}, "claims.yaml")[0]
+    with pytest.raises(BonawareError, match=needle):
+        claim_values(claim, DATA)
+
+
+def test_the_claims_command_reports_a_schema_error_in_one_line(summarize, tmp_path, capsys):
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"claims": [_claim(N=9)]}))
+    assert summarize.main(["claims", str(path), "--root", str(DATA)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: claim 'c1': N = 9 exceeds") and err.count("\n") == 1
+    path.write_text("claims:\n  - id: x\n    expected: -\n")
+    assert summarize.main(["claims", str(path), "--root", str(DATA)]) == 2
+    assert f"{path}:3: invalid YAML" in capsys.readouterr().err
+
+
+def test_the_committed_claims_file_follows_the_schema():
+    claims = load_claims(ROOT / "experiments" / "claims.yaml")
+    assert all(c.expected in ("+", "−") for c in claims)
+
+
+def test_groups_evaluated_on_different_prompts_are_an_error_naming_the_claim(summarize, tmp_path, capsys):
+    import shutil
+
+    from bonaware.evaluation.compact import COMPACT_FILE, load_compact, write_compact
+
+    shutil.copytree(DATA / "exp" / "data" / "base", tmp_path / "exp" / "data" / "base")
+    other = load_compact(DATA / "exp" / "data" / "worse" / "seed0" / COMPACT_FILE)
+    for g in other.by_temperature.values():
+        g.problem_ids = [f"q{i}" for i in range(len(g.problem_ids))]  # another prompt set
+    (tmp_path / "exp" / "data" / "other").mkdir()
+    write_compact(other, tmp_path / "exp" / "data" / "other" / COMPACT_FILE)
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"claims": [_claim(a="exp/other")]}))
+    assert summarize.main(["claims", str(path), "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: claim 'c1': runs 'exp/other (other)' and 'exp/base (base)' were evaluated on "
+                          "different prompts"), err
