@@ -67,3 +67,23 @@ def test_edit_diversity_by_hand_and_with_pair_subsampling():
     sub = [edit_diversity(texts, max_pairs=100, seed=s) for s in range(20)]
     assert sub[0] != sub[1] and np.mean(sub) == pytest.approx(exact, abs=0.02)
     assert edit_diversity(texts, max_pairs=100, seed=3) == edit_diversity(texts, max_pairs=100, seed=3)
+
+
+def test_distinct_at_k_is_the_exact_mean_over_k_subsets_of_the_number_of_distinct_answers():
+    """distinct@k against brute-force enumeration of every k-subset (None never counts as an answer)."""
+    import itertools
+
+    from bonaware.evaluation.curves import distinct_curve
+    from bonaware.evaluation.samples import TemperatureSamples
+
+    answers = [["1", "1", "2", None, "3", "1"], ["7", "7", "7", "7", "7", "7"], [None] * 6]
+    n = 6
+    g = TemperatureSamples(1.0, ["a", "b", "c"], np.zeros((3, n)), {}, answers, np.ones((3, n), dtype=np.int64),
+                           np.ones(3, dtype=np.int64), None)
+    got = distinct_curve(g)
+    for i, row in enumerate(answers):
+        for k in range(1, n + 1):
+            subsets = list(itertools.combinations(range(n), k))
+            want = np.mean([len({row[j] for j in sub} - {None}) for sub in subsets])
+            assert got[i, k - 1] == pytest.approx(want, abs=1e-12), (i, k)
+    assert got[1].tolist() == [1.0] * n and got[2].tolist() == [0.0] * n

@@ -180,3 +180,33 @@ def test_groups_evaluated_on_different_prompts_are_an_error_naming_the_claim(sum
     err = capsys.readouterr().err
     assert err.startswith("error: claim 'c1': runs 'exp/other (other)' and 'exp/base (base)' were evaluated on "
                           "different prompts"), err
+
+
+def test_b_may_be_read_at_its_own_n_and_temperature():
+    """Compute savings (A@N vs B@2N) and the same model at two temperatures (paper Fig. 3)."""
+    from bonaware.evaluation.curves import pass_curve
+    from bonaware.evaluation.report import load_run
+
+    claim = parse_claims({"claims": [_claim(N=2, N_b=4, temperature=0.7, temperature_b=1.0)]}, "f")[0]
+    a, b = claim_values(claim, DATA)
+    base = load_run(group_runs(DATA / "exp" / "data" / "base")[0])
+    np.testing.assert_array_equal(b[0], pass_curve(base.at(1.0), [4])[:, 0])
+    better = load_run(group_runs(DATA / "exp" / "data" / "better")[0])
+    np.testing.assert_array_equal(a[0], pass_curve(better.at(0.7), [2])[:, 0])
+    from bonaware.evaluation.claims import _metric
+
+    assert _metric(claim) == "pass@2 vs @4, T=0.7 vs 1"
+    with pytest.raises(BonawareError, match="claim 'c1': N_b must be an integer"):
+        parse_claims({"claims": [_claim(N_b=0)]}, "f")
+    with pytest.raises(BonawareError, match="temperature 0.3 is not sampled by every run of exp/base"):
+        claim_values(parse_claims({"claims": [_claim(temperature_b=0.3)]}, "f")[0], DATA)
+
+
+def test_distinct_answers_is_a_claim_metric():
+    from bonaware.evaluation.curves import distinct_curve
+    from bonaware.evaluation.report import load_run
+
+    claim = parse_claims({"claims": [_claim(metric="distinct", N=4)]}, "f")[0]
+    a, _ = claim_values(claim, DATA)
+    better = load_run(group_runs(DATA / "exp" / "data" / "better")[0])
+    np.testing.assert_array_equal(a[0], distinct_curve(better.at(1.0), [4])[:, 0])

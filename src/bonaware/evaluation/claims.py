@@ -23,10 +23,10 @@ from bonaware.errors import BonawareError
 from bonaware.evaluation.report import diff_cell, markdown_table
 
 COLUMNS = ["id", "paper", "claim", "A vs B", "metric", "expected", "seeds", "Δ [95% CI]", "P(A>B)", "verdict"]
-METRICS = ("pass", "bon", "maj")
+METRICS = ("pass", "bon", "maj", "distinct")
 SIGNS = {"+": "+", "-": "−", "−": "−"}
 REQUIRED = ("id", "paper", "claim", "a", "b", "metric", "N", "expected")
-OPTIONAL = ("verifier", "temperature")
+OPTIONAL = ("verifier", "temperature", "N_b", "temperature_b")
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,13 @@ class Claim:
     claim: str
     a: str  # "<experiment>/<group>": the folder <root>/<experiment>/data/<group> (the group may be nested)
     b: str
-    metric: str  # pass | bon | maj
+    metric: str  # pass | bon | maj | distinct
     N: int
     expected: str  # "+" or "−"
     verifier: str | None = None
     temperature: float | None = None
+    N_b: int | None = None  # B's N when it differs from A's (compute savings: A@N vs B@2N); default N
+    temperature_b: float | None = None  # B's temperature when it differs (the same model at two T); default A's
 
 
 def verdict(lo: float, hi: float, expected: str) -> str:
@@ -116,9 +118,14 @@ def parse_claims(data: dict, where: str) -> list[Claim]:
             need = ("metric bon needs a verifier (a label the runs were scored with)" if metric == "bon"
                     else f"verifier is only for metric bon, not {metric}")
             raise BonawareError(f"{label}: {need}")
-        t = entry.get("temperature")
-        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t)):
-            raise BonawareError(f"{label}: temperature must be a number, got {t!r}")
+        t, t_b = entry.get("temperature"), entry.get("temperature_b")
+        for key, value in (("temperature", t), ("temperature_b", t_b)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value)):
+                raise BonawareError(f"{label}: {key} must be a number, got {value!r}")
+        N_b = entry.get("N_b")
+        if N_b is not None and (isinstance(N_b, bool) or not isinstance(N_b, int) or N_b < 1):
+            raise BonawareError(f"{label}: N_b must be an integer ≥ 1, got {N_b!r}")
         groups = []
         for side in ("a", "b"):
             ref = _text(entry, side, label)
@@ -127,7 +134,7 @@ def parse_claims(data: dict, where: str) -> list[Claim]:
             groups.append(ref)
         out.append(Claim(cid, _text(entry, "paper", label), _text(entry, "claim", label), groups[0], groups[1],
                          metric, N, SIGNS[sign], None if verifier is None else str(verifier),
-                         None if t is None else float(t)))
+                         None if t is None else float(t), N_b, None if t_b is None else float(t_b)))
     return out
 
 
@@ -159,21 +166,24 @@ def claim_values(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.n
     sets = [s for g in groups for _, s in g]
     temps = sorted(set.intersection(*(set(s.temperatures) for s in sets)))
     T = claim.temperature if claim.temperature is not None else min(temps or [1.0], key=lambda t: abs(t - 1.0))
-    if not any(abs(T - t) < 1e-9 for t in temps):
-        raise BonawareError(f"{label}: temperature {T:g} is not sampled by every run of {claim.a} and {claim.b} "
-                            f"(shared: {', '.join(f'{t:g}' for t in temps) or 'none'})")
+    T_b = T if claim.temperature_b is None else claim.temperature_b
+    for t_side, runs, ref_side in ((T, groups[0], claim.a), (T_b, groups[1], claim.b)):
+        sampled = sorted(set.intersection(*(set(s.temperatures) for _, s in runs)))
+        if not any(abs(t_side - t) < 1e-9 for t in sampled):
+            raise BonawareError(f"{label}: temperature {t_side:g} is not sampled by every run of {ref_side} "
+                                f"(sampled: {', '.join(f'{t:g}' for t in sampled) or 'none'})")
     ref_name, ref = groups[0][0][0], groups[0][0][1].at(T)
     out = []
-    for runs in groups:
+    for runs, t_side, n_side in ((groups[0], T, claim.N), (groups[1], T_b, claim.N_b or claim.N)):
         rows = []
         for name, s in runs:
-            _, g = align(ref, s.at(T), ref_name, name)
-            if g.n < claim.N:
-                raise BonawareError(f"{label}: N = {claim.N} exceeds the n = {g.n} samples per prompt of {name}")
+            _, g = align(ref, s.at(t_side), ref_name, name)
+            if g.n < n_side:
+                raise BonawareError(f"{label}: N = {n_side} exceeds the n = {g.n} samples per prompt of {name}")
             if claim.verifier is not None and claim.verifier not in g.scores:
                 raise BonawareError(f"{label}: {name} has no verifier {claim.verifier!r} "
                                     f"(it has {', '.join(g.scores) or 'none'})")
-            rows.append(metric_curve(g, claim.metric, claim.verifier, [claim.N], seed=seed)[:, 0])
+            rows.append(metric_curve(g, claim.metric, claim.verifier, [n_side], seed=seed)[:, 0])
         out.append(np.array(rows))
     return out[0], out[1]
 
@@ -184,7 +194,10 @@ def _vs(claim: Claim) -> str:
 
 
 def _metric(claim: Claim) -> str:
-    text = f"{claim.metric}@{claim.N}" + (f" ({claim.verifier})" if claim.verifier else "")
+    n = f"{claim.N}" if claim.N_b in (None, claim.N) else f"{claim.N} vs @{claim.N_b}"
+    text = f"{claim.metric}@{n}" + (f" ({claim.verifier})" if claim.verifier else "")
+    if claim.temperature_b is not None:
+        return text + f", T={claim.temperature if claim.temperature is not None else 1:g} vs {claim.temperature_b:g}"
     return text + (f", T={claim.temperature:g}" if claim.temperature is not None else "")
 
 

@@ -8,13 +8,15 @@ and never a bootstrap over samples. Summaries over prompts use a percentile boot
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from bonaware.errors import BonawareError, unknown_name
 from bonaware.estimators import bon_at_k_curve, bootstrap_ci, maj_at_k_curve, pass_at_k_curve
 from bonaware.evaluation.samples import TemperatureSamples
 
-METRICS = ("pass", "bon", "maj")
+METRICS = ("pass", "bon", "maj", "distinct")
 
 
 def all_ks(n: int) -> np.ndarray:
@@ -46,9 +48,30 @@ def maj_curve(group: TemperatureSamples, ks=None, *, seed: int = 0) -> tuple[np.
     return np.asarray(est.value, dtype=float), np.asarray(est.stderr, dtype=float)
 
 
+def distinct_curve(group: TemperatureSamples, ks=None) -> np.ndarray:
+    """distinct@k per prompt [P, K]: the expected number of distinct extracted answers (``None`` — no
+    answer — not counted) among a uniformly random k-subset of the n samples, exactly:
+    Σ_a [1 − C(n − c_a, k)/C(n, k)] over the answers a with counts c_a (the chance a appears at least once).
+    A diversity measure on the same k-subset footing as pass@k (paper.md §3.3–3.4: BoN-aware training
+    should keep several candidate answers alive)."""
+    n = group.n
+    use = all_ks(n) if ks is None else np.asarray(ks, dtype=np.int64)
+    if use.size and (use.min() < 1 or use.max() > n):
+        raise BonawareError(f"distinct@k needs 1 <= k <= n = {n}, got k = {use.tolist()}")
+    out = np.zeros((group.num_prompts, use.size))
+    for i, answers in enumerate(group.answers):
+        counts = np.array([c for a, c in Counter(answers).items() if a is not None], dtype=np.int64)
+        for j, k in enumerate(use):
+            # C(n − c, k)/C(n, k) = Π_{i<c} (n − k − i)/(n − i): the chance a random k-subset misses all c copies
+            miss = np.array([np.prod((n - k - np.arange(c)) / (n - np.arange(c))) if c <= n - k else 0.0
+                             for c in counts])
+            out[i, j] = float(np.sum(1.0 - miss))
+    return out
+
+
 def metric_curve(group: TemperatureSamples, metric: str, verifier: str | None = None, ks=None,
                  seed: int = 0) -> np.ndarray:
-    """``metric`` ∈ {"pass", "bon", "maj"} per prompt [P, K] (``verifier`` only for "bon")."""
+    """``metric`` ∈ {"pass", "bon", "maj", "distinct"} per prompt [P, K] (``verifier`` only for "bon")."""
     if metric == "pass":
         return pass_curve(group, ks)
     if metric == "bon":
@@ -57,6 +80,8 @@ def metric_curve(group: TemperatureSamples, metric: str, verifier: str | None = 
         return bon_curve(group, verifier, ks)
     if metric == "maj":
         return maj_curve(group, ks, seed=seed)[0]
+    if metric == "distinct":
+        return distinct_curve(group, ks)
     raise unknown_name("metric", metric, METRICS)
 
 
