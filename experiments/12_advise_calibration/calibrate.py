@@ -53,9 +53,10 @@ def _restrict(s: SampleSet, ids: list[str], n: int | None = None) -> SampleSet:
     for t, g in s.by_temperature.items():
         g = g.select(ids)
         if n is not None:
+            # ranks of the first n samples keep their order and ties (a compact file's scores are ranks)
             g = TemperatureSamples(t, g.problem_ids, g.correct[:, :n], {k: v[:, :n] for k, v in g.scores.items()},
                                    [a[:n] for a in g.answers], g.n_tokens[:, :n], g.prompt_tokens,
-                                   [c[:n] for c in g.completions])
+                                   None if g.completions is None else [c[:n] for c in g.completions])
         out[t] = g
     return SampleSet(s.path, out, s.meta)
 
