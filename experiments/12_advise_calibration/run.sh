@@ -41,9 +41,11 @@ for pair in $MODELS; do
 done
 for s in $SETS; do sets+=(--sets "$s"); done
 mkdir -p "$RES"
-"$PYTHON" $HERE/calibrate.py run --val "${val[@]}" --test "${test[@]}" "${sets[@]}" --budgets "$BUDGETS" \
-  --pilot_prompts "$PILOT_PROMPTS" --verifier "$VERIFIER" --out "$RES"
-"$PYTHON" $HERE/calibrate.py plot "$RES/trials.jsonl.gz" --out "$RES/calibration.png"
+if [ ! -f "$RES/trials.jsonl.gz" ] || [ -n "${FORCE:-}" ]; then   # the trials (minutes); FORCE=1 redoes them
+  "$PYTHON" $HERE/calibrate.py run --val "${val[@]}" --test "${test[@]}" "${sets[@]}" --budgets "$BUDGETS" \
+    --pilot_prompts "$PILOT_PROMPTS" --verifier "$VERIFIER" --out "$RES"
+  "$PYTHON" $HERE/calibrate.py plot "$RES/trials.jsonl.gz" --out "$RES/calibration.png"
+fi
 # one advice as the CLI gives it: the first candidate set on every val prompt, a budget 2x the pilot's n
 first=${SETS# }; first=${first%% *}
 "$BONAWARE" advise $(for name in ${first//,/ }; do data_dir "$OUT/val/$name"; done) --names "$first" \

@@ -21,7 +21,9 @@ for dir in "$IN"/val/*/; do
   name=$(basename "$dir"); val+=("$name=$IN/val/$name"); test+=("$name=$IN/test/$name")
 done
 mkdir -p "$RES"
-"$PYTHON" $HERE/savings.py run --val "${val[@]}" --test "${test[@]}" --verifiers "$VERIFIER,oracle" --out "$RES"
+if [ ! -f "$RES/per_prompt.json.gz" ] || [ -n "${FORCE:-}" ]; then   # FORCE=1 redoes the analysis
+  "$PYTHON" $HERE/savings.py run --val "${val[@]}" --test "${test[@]}" --verifiers "$VERIFIER,oracle" --out "$RES"
+fi
 # the CLI: adaptive B = 8 on the base model's test prompts, calibrated on its val pilot; from a saved pool of 32 ...
 base=${MODELS:-base=tiny}; base=${base%%=*}
 model=$("$PYTHON" -c "import json, sys; print(json.load(open(sys.argv[1]))['model'])" "$IN/test/$base/run.json")
