@@ -8,6 +8,9 @@ pilot, for a grid of budgets: per-prompt accuracy of adaptive (averaged over see
 samples used, next to fixed Bo-N's unbiased per-prompt BoN@N. Writes the per-prompt numbers
 (``per_prompt.json.gz``, the compact data of every table) and the tuning table.
 
+Both rules are kept: the tuned one under the verifier's label, the other (same rounds and stop rule) as
+``"<verifier>, <rule> rule"`` — the ablation.
+
 ``table``: from ``per_prompt.json.gz`` alone, one table per call (``--part``): ``delta``, adaptive vs
 fixed Bo-B at equal mean budget per model (paired bootstrap over prompts); ``seeds``, the same per
 method over its training seeds (seed-aware bootstrap, docs/statistics.md); ``match``, the mean samples
@@ -71,6 +74,34 @@ def tune(val: dict, verifier: str, T_wanted) -> tuple[dict, list]:
     return best[1], rows
 
 
+def _test_models(val: dict, test: dict, verifier: str, settings: dict, args: argparse.Namespace) -> dict:
+    """Per model: the adaptive per-prompt accuracy and samples, and fixed BoN@B, at every test budget."""
+    per_model = {}
+    for name, s in test.items():
+        T = pick_temperature(s.temperatures, args.temperature)
+        g = s.at(T)
+        vg = val[name].at(pick_temperature(val[name].temperatures, args.temperature))
+        cal = calibrate(vg.scores[verifier], vg.correct, precision=settings["precision"],
+                        source=f"{name} val, T={vg.temperature:g}")
+        entry = {"temperature": T, "n": g.n, "threshold": None if math.isinf(cal.threshold) else cal.threshold,
+                 "fixed": {}, "adaptive": {}, "samples": {}, "stopped": {}}
+        bon = bon_at_k_curve(g.scores[verifier], g.correct, list(range(1, g.n + 1)))
+        for B in TEST_BUDGETS:
+            if g.n < B:
+                continue
+            res = pool_summary(g.scores[verifier], g.correct, g.n_tokens, g.prompt_tokens, B, cal,
+                               repeats=args.repeats, priority=settings["priority"], rounds=settings["rounds"],
+                               first_fraction=settings["first_fraction"], seed=0)
+            assert max(res["draws_total"]) <= res["budget_total"]
+            entry["adaptive"][B] = [round(float(x), 5) for x in res["accuracy"]]
+            entry["samples"][B] = [round(float(x), 4) for x in res["samples"]]
+            entry["stopped"][B] = round(float(np.mean(res["stopped"])), 4)
+            entry["fixed"][B] = [round(float(x), 5) for x in bon[:, B - 1]]
+        per_model[name] = entry
+        print(f"{verifier} ({settings['priority']}) {name}: done", flush=True)
+    return per_model
+
+
 def run(args: argparse.Namespace) -> None:
     val = {k: load_run(v) for k, v in _pairs(args.val).items()}
     test = {k: load_run(v) for k, v in _pairs(args.test).items()}
@@ -83,29 +114,10 @@ def run(args: argparse.Namespace) -> None:
         tuning_md += [f"Tuning on val, verifier `{verifier}` (mean adaptive − fixed Bo-B at B = 4, 8 over "
                       f"{len(val)} models; chosen: {settings}):", ""]
         tuning_md += markdown_table(["priority", "rounds", "stop precision", "mean gain"], rows)
-        per_model = {}
-        for name, s in test.items():
-            T = pick_temperature(s.temperatures, args.temperature)
-            g = s.at(T)
-            vg = val[name].at(pick_temperature(val[name].temperatures, args.temperature))
-            cal = calibrate(vg.scores[verifier], vg.correct, precision=settings["precision"],
-                            source=f"{name} val, T={vg.temperature:g}")
-            entry = {"temperature": T, "n": g.n, "threshold": None if math.isinf(cal.threshold) else cal.threshold,
-                     "fixed": {}, "adaptive": {}, "samples": {}}
-            bon = bon_at_k_curve(g.scores[verifier], g.correct, list(range(1, g.n + 1)))
-            for B in TEST_BUDGETS:
-                if g.n < B:
-                    continue
-                res = pool_summary(g.scores[verifier], g.correct, g.n_tokens, g.prompt_tokens, B, cal,
-                                   repeats=args.repeats, priority=settings["priority"], rounds=settings["rounds"],
-                                   first_fraction=settings["first_fraction"], seed=0)
-                assert max(res["draws_total"]) <= res["budget_total"]
-                entry["adaptive"][B] = [round(float(x), 5) for x in res["accuracy"]]
-                entry["samples"][B] = [round(float(x), 4) for x in res["samples"]]
-                entry["fixed"][B] = [round(float(x), 5) for x in bon[:, B - 1]]
-            per_model[name] = entry
-            print(f"{verifier} {name}: done", flush=True)
-        data["verifiers"][verifier] = {"settings": settings, "models": per_model}
+        other = dict(settings, priority="uniform" if settings["priority"] == "gain" else "gain")
+        # the tuned settings, and the other allocation rule with the same rounds and stop rule (the ablation)
+        for key, cfg in ((verifier, settings), (f"{verifier}, {other['priority']} rule", other)):
+            data["verifiers"][key] = {"settings": cfg, "models": _test_models(val, test, verifier, cfg, args)}
     with gzip.open(out / "per_prompt.json.gz", "wt", encoding="utf-8") as fh:
         json.dump(data, fh)
     (out / "tuning.md").write_text("\n".join(tuning_md) + "\n")
@@ -189,10 +201,13 @@ def settings(args: argparse.Namespace) -> None:
     """The settings tuned on val, per verifier."""
     with gzip.open(args.data, "rt", encoding="utf-8") as fh:
         data = json.load(fh)
-    rows = [[f"`{v}`", d["settings"]["priority"], d["settings"]["rounds"], d["settings"]["precision"] or "none",
-             d["settings"]["first_fraction"]] for v, d in data["verifiers"].items()]
-    print("\n".join(markdown_table(["verifier", "priority", "rounds", "stop precision", "round-0 share"],
-                                   rows)).strip())
+    rows = []
+    for v, d in data["verifiers"].items():
+        st = [x for e in d["models"].values() for x in e.get("stopped", {}).values()]
+        rows.append([f"`{v}`", d["settings"]["priority"], d["settings"]["rounds"], d["settings"]["precision"] or "none",
+                     d["settings"]["first_fraction"], f"{min(st):.2f}–{max(st):.2f}" if st else "—"])
+    print("\n".join(markdown_table(["configuration", "priority", "rounds", "stop precision", "round-0 share",
+                                    "prompts stopped early"], rows)).strip())
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ class Calibration:
                    np.asarray(d.get("wrong_scores", []), float))
 
 
-def calibrate(scores, correct, *, precision: float | None = 0.9, min_support: int = 20,
+def calibrate(scores, correct, *, precision: float | None = 0.8, min_support: int = 20,
               source: str = "") -> Calibration:
     """Fit q(s) (isotonic regression of R on s) and the stop threshold τ on val samples (module docstring).
 
@@ -182,8 +182,8 @@ def _allocate(give: int, active: np.ndarray, k: np.ndarray, room: np.ndarray, be
 
 
 def run_adaptive(draw: Callable[[np.ndarray, int], Sequence[tuple]], num_prompts: int, budget: float,
-                 cal: Calibration, *, cap: int, first_fraction: float = 0.25, rounds: int = 4,
-                 priority: str = "gain", seed: int = 0) -> AdaptiveRun:
+                 cal: Calibration, *, cap: int, first_fraction: float = 0.25, rounds: int = 8,
+                 priority: str = "uniform", seed: int = 0) -> AdaptiveRun:
     """Run the procedure (module docstring) for ``num_prompts`` prompts and mean budget ``budget``.
 
     ``draw(requests [P] ints, round)`` returns, per prompt, ``(scores, correct, completion_tokens)``
@@ -249,7 +249,7 @@ def picked_correct(scores: Sequence[float], correct: Sequence[float]) -> float:
 
 
 def adaptive_from_pool(scores, correct, n_tokens, budget: float, cal: Calibration, *, first_fraction: float = 0.25,
-                       rounds: int = 4, priority: str = "gain", seed: int = 0, repeat: int = 0) -> AdaptiveRun:
+                       rounds: int = 8, priority: str = "uniform", seed: int = 0, repeat: int = 0) -> AdaptiveRun:
     """One exactly reproducible run on a saved pool ([P, n] arrays): draws follow a permutation of each
     prompt's n samples seeded by (``seed``, ``repeat``); the cap per prompt is n."""
     s, r, t = (np.asarray(x, dtype=float) for x in (scores, correct, n_tokens))
@@ -307,7 +307,7 @@ def compare_to_fixed(adaptive_acc, samples, tokens, stopped, scores, correct, n_
 
 
 def adaptive_block(group, verifier: str, budget: int, cal: Calibration, *, first_fraction: float = 0.25,
-                   rounds: int = 4, priority: str = "gain", repeats: int = 8, level: float = 0.95,
+                   rounds: int = 8, priority: str = "uniform", repeats: int = 8, level: float = 0.95,
                    n_boot: int = 2000, seed: int = 0, live: AdaptiveRun | None = None,
                    sweep: Sequence[int] | None = None) -> dict:
     """metrics.json's ``"adaptive"`` block for one temperature's samples (``group``, a

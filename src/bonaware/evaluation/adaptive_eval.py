@@ -174,7 +174,7 @@ def recompute_adaptive(run_dir: str | Path, samples: SampleSet, *, level: float 
 
 def sample_adaptive(fns: Any, problems: Sequence, prompts: Sequence[str], temperature: float, budget: float,
                     cal: Any, verifier: str, path: str | Path, *, cap: int, first_fraction: float = 0.25,
-                    rounds: int = 4, priority: str = "gain", seed: int = 0, batch_prompts: int = 8) -> AdaptiveRun:
+                    rounds: int = 8, priority: str = "uniform", seed: int = 0, batch_prompts: int = 8) -> AdaptiveRun:
     """Live adaptive sampling in rounds (:func:`bonaware.evaluation.adaptive.run_adaptive`): each round's
     requested samples are drawn from the model, judged and appended to ``path`` as one row per (problem,
     round) — a samples row plus ``round`` and the ``settings`` — so a killed run resumes: the allocation is

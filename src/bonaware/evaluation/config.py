@@ -65,12 +65,14 @@ class EvalConfig:
               "stop threshold on", default_text="this run if --split val, else a val pilot sampled into "
                                                 "OUT/calibration_val")
     adaptive_precision: float | None = option(
-        0.9, "stop sampling a prompt once its best verifier score reaches the threshold at which the verifier's "
+        0.8, "stop sampling a prompt once its best verifier score reaches the threshold at which the verifier's "
              "precision on val reaches this value (none: never stop early)")
     adaptive_priority: Literal["gain", "uniform"] = option(
-        "gain", "who gets the next samples: gain (the expected change of the pick's correctness) or uniform "
-                "(fewest samples first: early stopping only)")
-    adaptive_rounds: int = option(4, "sampling rounds of the adaptive budget")
+        "uniform", "who gets the next samples: uniform (fewest samples first: the budget freed by early stopping "
+                   "is spread evenly) or gain (the largest one-step expected change of the pick's correctness; it "
+                   "concentrates samples and lost to fixed Bo-N at budgets >= 16 with a noisy verifier, "
+                   "docs/adaptive.md)")
+    adaptive_rounds: int = option(8, "sampling rounds of the adaptive budget")
     adaptive_first: float = option(0.25, "share of the budget every prompt gets in round 0 (at least 1 sample)")
     adaptive_repeats: int = option(8, "pool source: seeded draw orders averaged per prompt")
     adaptive_temperature: float | None = option(None, "temperature of the adaptive run",
