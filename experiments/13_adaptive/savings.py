@@ -133,6 +133,15 @@ def _groups(names) -> dict[str, list[str]]:
     return groups
 
 
+def _match(curve, x, target: float, boot_curve, boot_x, boot_target) -> str:
+    """The x (samples per prompt) at which ``curve`` first reaches ``target`` (linear interpolation), with the
+    paired bootstrap CI of the replicates."""
+    point = n_to_match(curve, target, x)
+    reps = np.array([n_to_match(boot_curve[i], float(boot_target[i]), boot_x[i]) for i in range(len(boot_target))])
+    lo, hi = np.quantile(reps, [0.025, 0.975], method="inverted_cdf")
+    return f"{_fmt(point)} [{_fmt(lo)}, {_fmt(hi)}]"
+
+
 def _fmt(x: float) -> str:
     return "not reached" if not math.isfinite(x) else f"{x:.1f}"
 
@@ -174,26 +183,26 @@ def table(args: argparse.Namespace) -> None:
                 cells.append(f"{ci.mean:+.3f} [{ci.lo:+.3f}, {ci.hi:+.3f}]{star}")
             rows.append([group, len(members), *cells])
         header = ["method", "seeds", *(f"B = {B}" for B in COMPARE)]
-    else:  # match: the mean samples adaptive needs to match fixed Bo-16 / Bo-32
+    else:  # match: the mean samples adaptive needs to reach fixed Bo-16 / Bo-32, and what fixed N needs
         rows = []
         for name, e in models.items():
             budgets = [B for B in data["budgets"] if str(B) in e["adaptive"]]
             acc = np.stack([e["adaptive"][str(B)] for B in budgets], axis=1)  # [P, nB]
             used = np.stack([e["samples"][str(B)] for B in budgets], axis=1)
+            fixed = np.stack([e["fixed"][str(B)] for B in budgets], axis=1)
             cells = []
             for N in MATCH:
                 if str(N) not in e["fixed"]:
                     cells.append("—")
                     continue
                 target = np.array(e["fixed"][str(N)])
-                # the same prompt draws for the curve and the target: paired (bootstrap_means, one seed)
-                bc, bt, bu = (bootstrap_means(x, n_boot=2000, seed=0) for x in (acc, target, used))
-                point = n_to_match(acc.mean(axis=0), float(target.mean()), used.mean(axis=0))
-                reps = np.array([n_to_match(bc[i], float(bt[i]), bu[i]) for i in range(bc.shape[0])])
-                lo, hi = np.quantile(reps, [0.025, 0.975], method="inverted_cdf")
-                cells.append(f"{_fmt(point)} [{_fmt(lo)}, {_fmt(hi)}]")
+                # the same prompt draws for the curves and the target: paired (bootstrap_means, one seed)
+                bc, bt, bu, bf = (bootstrap_means(x, n_boot=2000, seed=0) for x in (acc, target, used, fixed))
+                ns = np.asarray(budgets, dtype=float)
+                cells.append(_match(acc.mean(axis=0), used.mean(axis=0), float(target.mean()), bc, bu, bt))
+                cells.append(_match(fixed.mean(axis=0), ns, float(target.mean()), bf, np.tile(ns, (len(bt), 1)), bt))
             rows.append([name, *cells])
-        header = ["model", *(f"to match Bo-{N}" for N in MATCH)]
+        header = ["model", *(f"{who} to reach Bo-{N}" for N in MATCH for who in ("adaptive", "fixed N"))]
     print("\n".join(markdown_table(header, rows)).strip())
 
 

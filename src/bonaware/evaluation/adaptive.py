@@ -309,7 +309,7 @@ def compare_to_fixed(adaptive_acc, samples, tokens, stopped, scores, correct, n_
 def adaptive_block(group, verifier: str, budget: int, cal: Calibration, *, first_fraction: float = 0.25,
                    rounds: int = 8, priority: str = "uniform", repeats: int = 8, level: float = 0.95,
                    n_boot: int = 2000, seed: int = 0, live: AdaptiveRun | None = None,
-                   sweep: Sequence[int] | None = None) -> dict:
+                   sweep: Sequence[int] | None = None, cap: int | None = None) -> dict:
     """metrics.json's ``"adaptive"`` block for one temperature's samples (``group``, a
     :class:`~bonaware.evaluation.samples.TemperatureSamples`): the run at ``budget`` (from the pool, or
     the ``live`` run), compared with fixed Bo-N at N = budget, plus a pool ``sweep`` over budgets
@@ -337,7 +337,8 @@ def adaptive_block(group, verifier: str, budget: int, cal: Calibration, *, first
 
     block = {**at(int(budget), live), "source": "live" if live is not None else "pool",
              "temperature": group.temperature, "verifier": verifier, "priority": priority, "rounds": int(rounds),
-             "first_fraction": first_fraction, "repeats": None if live is not None else int(repeats), "cap": group.n,
+             "first_fraction": first_fraction, "repeats": None if live is not None else int(repeats),
+             "cap": int(cap) if cap is not None else group.n,
              "seed": int(seed), "calibration": cal.as_dict()}
     budgets = sweep if sweep is not None else sorted({2 ** j for j in range(int(math.log2(group.n)) + 1)})
     block["sweep"] = [at(int(b)) for b in budgets if 1 <= b <= group.n]

@@ -28,6 +28,13 @@ CALIBRATION_DIR = "calibration_val"
 ADAPTIVE_FILE = "adaptive_samples.jsonl"
 
 
+def live_cap(budget: int, n: int) -> int:
+    """The most samples one prompt may get when sampling live: 4 × the budget (at least n). A pool run is
+    capped by its n saved samples; live sampling is not, and a cap of n = B would leave the samples freed
+    by early stopping nowhere to go."""
+    return max(int(n), 4 * int(budget))
+
+
 def pick_temperature(temperatures: Sequence[float], wanted: float | None) -> float:
     """``wanted`` if given (must be one of ``temperatures``), else the temperature closest to 1."""
     if wanted is None:
@@ -82,13 +89,15 @@ def add_adaptive(cfg: Any, result: Any, opened: Any, task: Any, problems: Sequen
         fns = ModelFns(opened.model, opened.tokenizer, task, [verifier], opened.sampler,
                        max_new_tokens=cfg.max_new_tokens, top_p=cfg.top_p)
         try:
-            live = sample_adaptive(fns, probs, [task.format_prompt(p, opened.tokenizer) for p in probs], T, cfg.budget, cal,
-                                   verifier, Path(cfg.out) / ADAPTIVE_FILE, cap=cfg.n, seed=cfg.seed,
-                                   batch_prompts=cfg.batch_prompts, **knobs)
+            prompts = [task.format_prompt(p, opened.tokenizer) for p in probs]
+            live = sample_adaptive(fns, probs, prompts, T, cfg.budget, cal, verifier, Path(cfg.out) / ADAPTIVE_FILE,
+                                   cap=live_cap(cfg.budget, cfg.n), seed=cfg.seed, batch_prompts=cfg.batch_prompts,
+                                   **knobs)
         finally:
             fns.close()
     block = adaptive_block(group, verifier, cfg.budget, cal, repeats=cfg.adaptive_repeats, level=cfg.level,
-                           n_boot=cfg.n_boot, seed=cfg.seed, live=live, **knobs)
+                           n_boot=cfg.n_boot, seed=cfg.seed, live=live,
+                           cap=live_cap(cfg.budget, cfg.n) if live is not None else None, **knobs)
     write_block(result.out_dir, result.metrics, block)
     return block
 
@@ -169,7 +178,7 @@ def recompute_adaptive(run_dir: str | Path, samples: SampleSet, *, level: float 
         live = load_live(Path(run_dir) / ADAPTIVE_FILE, group, old["verifier"], cal, old["budget"])
     return adaptive_block(group, old["verifier"], old["budget"], cal, first_fraction=old["first_fraction"],
                           rounds=old["rounds"], priority=old["priority"], repeats=old["repeats"] or 8, level=level,
-                          n_boot=n_boot, seed=old["seed"], live=live)
+                          n_boot=n_boot, seed=old["seed"], live=live, cap=old.get("cap"))
 
 
 def sample_adaptive(fns: Any, problems: Sequence, prompts: Sequence[str], temperature: float, budget: float,
