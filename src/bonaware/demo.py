@@ -56,7 +56,8 @@ class DemoConfig:
                                  "the same number of completions per step (false: the same prompts per step)")
     seeds: list[int] = option([0, 1, 2], "training seeds per method (the headline's CI covers their spread)")
     jobs: int = option(2, "training/evaluation runs in parallel, one process and one torch thread each")
-    lr: float = option(3e-4, "learning rate (the same for every method)")
+    lr: float = option(1e-3, "learning rate, the same for every method (chosen on val by experiments/00_tune for GRPO "
+                       "and BoN-RLB(P) alike: docs/results.md)")
     eval_n: int = option(32, "samples per prompt at evaluation (every N <= eval_n is reported)")
     eval_prompts: int = option(128, "prompts of val (to choose the best method of each family) and of test")
     eval_temperature: float = option(1.0, "evaluation temperature T")

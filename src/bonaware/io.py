@@ -140,6 +140,16 @@ def decode_utf8(raw: bytes, where: str) -> str:
         raise BonawareError(f"{where}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})") from None
 
 
+def read_text_utf8(path: str | Path) -> str:
+    """The whole file ``path`` as UTF-8 text, or a :class:`BonawareError` naming ``path:line`` and the byte."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise BonawareError(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x})") from None
+
+
 def _refuse_constant(token: str):
     raise ValueError(f"{token} is not valid JSON; write null or a finite number")
 

@@ -13,15 +13,31 @@ Examples:
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
+from bonaware.config import add_config_arguments, config_from_args, option
 from bonaware.errors import BonawareError
 
 
+@dataclass
+class CompactConfig:
+    """Configuration of ``bonaware compact``."""
+
+    runs: list[str] = option([], "evaluation run folders (with samples.jsonl)", positional=True,
+                             default_text="none; give at least one")
+    out: str | None = option(None, "folder for the compact file (one run folder only)", default_text="the run folder")
+    check: bool = option(False, "recompute every metric from both files and fail unless they are identical")
+
+    def validate(self) -> None:
+        """Raise :class:`BonawareError` for bad values (named by flag)."""
+        if not self.runs:
+            raise BonawareError("give at least one run folder (bonaware compact RUN_DIR...)")
+        if self.out is not None and len(self.runs) != 1:
+            raise BonawareError(f"--out takes one run folder, got {len(self.runs)}")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="evaluation run folders (with samples.jsonl)")
-    parser.add_argument("--out", default=None, help="folder for the compact file (one RUN_DIR only; default: RUN_DIR)")
-    parser.add_argument("--check", action="store_true",
-                        help="recompute every metric from both files and fail unless they are identical")
+    add_config_arguments(parser, CompactConfig)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,15 +45,14 @@ def run(args: argparse.Namespace) -> int:
 
     from bonaware.evaluation.compact import check_compact, compact_run
 
-    if args.out is not None and len(args.runs) != 1:
-        raise BonawareError(f"--out takes one RUN_DIR, got {len(args.runs)}")
-    for run_dir in args.runs:
+    cfg = config_from_args(CompactConfig, args)
+    for run_dir in cfg.runs:
         if not (Path(run_dir) / "samples.jsonl").is_file():
             raise BonawareError(f"{run_dir}: no samples.jsonl to convert")
-        path = compact_run(run_dir, args.out)
+        path = compact_run(run_dir, cfg.out)
         size = path.stat().st_size
         line = f"{path}: {size} bytes"
-        if args.check:
+        if cfg.check:
             diffs = check_compact(run_dir, path)
             if diffs:
                 raise BonawareError(f"{path}: the compact file changes {len(diffs)} number(s) of the metrics, "

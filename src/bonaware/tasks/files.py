@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bonaware.errors import BonawareError
-from bonaware.io import STRICT_JSON, iter_jsonl_numbered
+from bonaware.io import STRICT_JSON, iter_jsonl_numbered, read_text_utf8
 from bonaware.tasks.base import Problem, Task
 from bonaware.tasks.splits import Split, assign_split, check_fractions, check_split, seeded_subset, val_or_train
 
@@ -45,12 +45,7 @@ def read_rows(path: str | Path) -> list[Row]:
     if name.endswith(".parquet"):
         return _parquet_rows(path)
     if name.endswith(".json"):
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            raise BonawareError(f"{path}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x})") from None
+        text = read_text_utf8(path)
         try:
             data = json.loads(text, **STRICT_JSON)  # NaN/Infinity refused as in JSONL (bonaware.io)
         except json.JSONDecodeError as exc:
