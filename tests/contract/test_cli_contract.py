@@ -87,7 +87,7 @@ CASES = [
     ("eval", ["--budget=4"], ["--budget", "--allocation adaptive"]),
     ("compact", ["{in}/run_without_samples"], ["run_without_samples", "no samples.jsonl"]),
     ("compact", ["{in}/run_bad_samples", "--out={out}/c"], ["samples.jsonl:1"]),
-    ("compact", ["{in}/run_bad_samples", "{in}/run_without_samples", "--out={out}/c"], ["--out", "one RUN_DIR"]),
+    ("compact", ["{in}/run_bad_samples", "{in}/run_without_samples", "--out={out}/c"], ["--out takes one run folder"]),
 ]
 
 
