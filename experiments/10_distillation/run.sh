@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Experiment 10 — distillation baselines (paper Fig. 14, App. D.3.4) vs BoN-aware RL at equal samples:
-# distil the base model's verifier-best sample (base_bon_sft), its majority answer (base_maj_sft) or all
-# samples weighted by the verifier (base_weighted_sft), each from 16 prompts x N'=8 base samples per step,
+# distil the base model's verifier-best sample (base_bon_sft) or its majority answer (base_maj_sft), each
+# from 16 prompts x N'=8 base samples per step (base_weighted_sft is registered too, not run here),
 # against BoN-RL-V and BoN-RLB(P) of experiment 3 (the same 128 samples per step, on-policy). 3 training
 # seeds; 128 test prompts x 32 samples. ~10 min on one core.
 source "$(dirname "$0")/../common.sh"
@@ -11,7 +11,7 @@ E3=$RUNS/03_pass_at_n
 EVAL=(--config experiments/tiny_eval.yaml)
 evaluate "$OUT/eval/base/seed0" "${EVAL[@]}" --name base
 groups=("$OUT/eval/base")
-for m in base_bon_sft base_maj_sft base_weighted_sft; do
+for m in base_bon_sft base_maj_sft; do
   train_seeds "$OUT/train/$m" --config experiments/tiny_train.yaml --method $m $(sizes_for $m) --lr "$(lr_for $m)"
   evaluate_seeds "$OUT/eval/$m" "$OUT/train/$m" "${EVAL[@]}" --name "$m"
   groups+=("$OUT/eval/$m")
