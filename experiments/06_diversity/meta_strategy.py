@@ -7,7 +7,7 @@ entropy against base with a 95% percentile-bootstrap CI over the bin's prompts (
 The paper's meta-strategy (§3.3–3.4) predicts entropy falling on easy prompts and rising on hard ones
 for BoN-aware models.
 
-    python experiments/06_diversity/meta_strategy.py docs/results/06_diversity/data base np1 np8 np16
+    python experiments/06_diversity/meta_strategy.py docs/results/06_diversity/data base rl_s np4 np8 np16
 """
 
 from __future__ import annotations
@@ -26,13 +26,24 @@ BINS = ("easiest third", "middle third", "hardest third")
 
 
 def per_prompt(run_dir: Path, temperature: float, problem_ids=None):
-    s = load_run(run_dir)
-    g = s.at(temperature)
-    if problem_ids is not None:
-        g = g.select(problem_ids)
-    p_fail = 1.0 - g.correct.mean(axis=1)
-    entropy = np.array([answer_entropy(a) for a in g.answers])
-    return s.meta.get("name", run_dir.name), g.problem_ids, p_fail, entropy
+    """(name, problem ids, P_fail, answer entropy) per prompt; for a folder of seed<s>/ runs (a group of
+    training seeds) each prompt's values are the mean over the seeds."""
+    from bonaware.evaluation.claims import group_runs
+
+    runs = group_runs(run_dir)
+    if not runs:
+        raise SystemExit(f"error: no evaluation runs in {run_dir} (run the experiment first)")
+    pfs, hs, name = [], [], run_dir.name
+    for d in runs:
+        s = load_run(d)
+        g = s.at(temperature)
+        g = g.select(problem_ids if problem_ids is not None else g.problem_ids)
+        problem_ids = g.problem_ids
+        name = s.meta.get("name", run_dir.name)
+        pfs.append(1.0 - g.correct.mean(axis=1))
+        hs.append(np.array([answer_entropy(a) for a in g.answers]))
+    label = name if len(runs) == 1 else f"{name} ({len(runs)} seeds)"
+    return label, problem_ids, np.mean(pfs, axis=0), np.mean(hs, axis=0)
 
 
 def _ci(x: np.ndarray) -> str:

@@ -22,5 +22,5 @@ for np in 4 8 16; do
 done
 report "$RESULTS/06_diversity" "${groups[@]}" --verifier "noisy:target_auc=0.85"
 write_to "$RESULTS/06_diversity/meta_strategy.md" \
-  "$PYTHON" experiments/06_diversity/meta_strategy.py "$OUT/eval" base rl_s np4 np8 np16
+  "$PYTHON" experiments/06_diversity/meta_strategy.py "$(data_dir "$OUT/eval")" base rl_s np4 np8 np16
 finish

@@ -87,34 +87,6 @@ def test_summarize_prints_the_reports_own_numbers(tmp_path):
     assert mod.main(["table", str(tmp_path / "rep"), "--metrics", "pass@2,maj@4"]) == 0
 
 
-def test_verifier_matrix_recomputes_metrics_json_numbers_from_compact_folders(tmp_path):
-    import importlib.util
-    import json
-    import shutil
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
-    from eval_synth import write_synth
-
-    from bonaware.evaluation.compact import compact_run
-    from bonaware.evaluation.metrics import write_metrics
-    from bonaware.evaluation.samples import load_samples
-
-    for name, shift in (("base", 0.0), ("auc0.6", 0.2)):
-        d = tmp_path / "full" / name
-        write_synth(d / "samples.jsonl", num_prompts=9, n=8, temperatures=(1.0,), seed=4, shift=shift)
-        write_metrics(load_samples(d), d, n_boot=300)
-        compact_run(d, tmp_path / "compact" / name)
-    spec = importlib.util.spec_from_file_location("matrix", EXP / "04_verifier_quality" / "matrix.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    table = mod.matrix(tmp_path / "compact", k=4, n_boot=300)
-    s = json.loads((tmp_path / "full" / "auc0.6" / "metrics.json").read_text())["per_temperature"]["1"]["bon"]["noisy"]
-    assert f"| auc0.6 | {s['mean'][3]:.3f} [{s['lo'][3]:.3f}, {s['hi'][3]:.3f}] |" in table
-    shutil.rmtree(tmp_path / "full")
-    assert mod.matrix(tmp_path / "compact", k=4, n_boot=300) == table
-
-
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_common_sh_publishes_every_evaluation_and_reports_from_the_committed_copies(tmp_path):
     import json
