@@ -87,6 +87,23 @@ def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
     return {**params, **parse_kv(cfg.objective_args, "--objective_args")}
 
 
+#: verdict statuses whose per-step share is logged as ``status/<name>`` (the code sandbox's and the math
+#: verifier's; issue 14: reward hacking against the sandbox shows as a drift of error/timeout); any other
+#: status counts as ``status/other``, so every rank and every step logs the same columns
+STATUS_COLUMNS = {"code": ("passed", "failed", "error", "timeout", "oom"),
+                  "math": ("ok", "no_answer", "timeout", "error")}
+
+
+def status_counts(verdicts, kind: str) -> list[float]:
+    """Counts of the oracle's verdict statuses, in the order of :data:`STATUS_COLUMNS` [kind] + other."""
+    columns = STATUS_COLUMNS.get(kind, ())
+    counts = [0.0] * (len(columns) + 1)
+    for row in verdicts:
+        for v in row:
+            counts[columns.index(v.status) if v.status in columns else -1] += 1
+    return counts
+
+
 def _step_seed(seed: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
 
@@ -208,12 +225,15 @@ class Trainer:
         with torch.no_grad(), (self.base.swap_in(self.params) if self.base else _null()):
             return distributed.sample_shard(self.sampler, prompts, params, indices)
 
-    def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None]:
-        R = np.array([[float(v.correct) for v in row] for row in self.oracle.score(problems, texts)])
+    def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None, list[float]]:
+        """R from the oracle, r from the verifier (None without one), and the oracle's status counts."""
+        verdicts = self.oracle.score(problems, texts)
+        R = np.array([[float(v.correct) for v in row] for row in verdicts])
+        statuses = status_counts(verdicts, self.task.kind)
         if self.verifier is None:
-            return R, None
+            return R, None, statuses
         r = np.array([[float(v.score) for v in row] for row in self.verifier.score(problems, texts)])
-        return R, r
+        return R, r, statuses
 
     def _value_inputs(self, prompts: list[str]) -> torch.Tensor:
         return prompt_features(self.model, self.sampler.encode(prompts), self.sampler.pad_id)
@@ -231,7 +251,8 @@ class Trainer:
         # 1-2. sample N' completions per prompt and score them (R from the task, r from the verifier)
         comps = self._sample(prompts, mine)
         texts = [[c.text for c in row] for row in comps]
-        R, r = self._score(problems, texts)
+        R, r, statuses = self._score(problems, texts)
+        statuses = distributed.all_reduce_sum(self.world, statuses, self.device)
         gather = lambda a: distributed.all_gather_rows(self.world, a, B)  # noqa: E731  [shard] -> [B] rows
         R, r = gather(R), gather(r)
 
@@ -354,6 +375,8 @@ class Trainer:
             "weight_abs_mean": float(np.abs(w).mean()), "weight_max": float(w.max()), "weight_min": float(w.min()),
             "tokens_per_s": (gen_tokens + n_tokens) / dt, "step_seconds": dt,
             **{f"obj/{k}": float(v) for k, v in weights.stats.items()},
+            **{f"status/{k}": n / max(1.0, sum(statuses))
+               for k, n in zip((*STATUS_COLUMNS.get(self.task.kind, ()), "other"), statuses)},
         }
         return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
 
