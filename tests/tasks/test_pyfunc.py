@@ -97,9 +97,9 @@ def test_every_expert_solution_passes_its_hidden_tests_and_the_tests_check_more_
 
 def test_the_code_verifier_judges_pyfunc_exactly_like_humaneval(task, pools):
     chosen = sample(pools, per_family=1)
-    wrong = "    return 0\n"
+    wrong = " return 0\n"
     with get_verifier("code", task) as code:
-        verdicts = code.score(chosen, [[task.expert_solution(p), wrong, "    return (\n"] for p in chosen])
+        verdicts = code.score(chosen, [[task.expert_solution(p), wrong, " return (\n"] for p in chosen])
     for p, (good, bad, broken) in zip(chosen, verdicts):
         assert good == Verdict(1.0, True, "passed"), p.id
         assert not bad.correct and bad.status in ("failed", "error"), p.id
@@ -109,7 +109,7 @@ def test_the_code_verifier_judges_pyfunc_exactly_like_humaneval(task, pools):
 def test_a_body_that_only_fits_the_shown_examples_fails_the_hidden_tests(task):
     p = task.get_problem("pyfunc/affine/2*x+3")
     table = {args[0]: out for args, out in literal_cases(p.meta["test"])[:N_SHOWN["affine"]]}
-    lookup = f"    return {table!r}[x]\n"
+    lookup = f" return {table!r}[x]\n"
     with get_verifier("public_tests", task) as verifier:
         (v,), = verifier.score([p], [[lookup]])
     assert v.score == 1.0 and not v.correct and v.status == "error"  # KeyError on a hidden input
@@ -128,14 +128,15 @@ def test_ids_round_trip_through_get_problem(task, pools):
 
 def test_plain_and_chat_formats(task):
     p = task.get_problem("pyfunc/list/sum(xs)")
-    assert task.format_prompt(p) == p.prompt and p.prompt.startswith("def f(xs):\n    \"\"\"f([")
-    assert task.expert_solution(p) == "    return sum(xs)\n"
+    assert task.format_prompt(p) == p.prompt and p.prompt.startswith("def f(xs):\n \"f([")
+    assert task.expert_solution(p) == " return sum(xs)\n"
     assert task.stop_sequences() == HUMANEVAL_STOP and task.stop_sequences(ChatTokenizer()) == []
     chat_prompt = task.format_prompt(p, ChatTokenizer())
-    assert chat_prompt.startswith("<user>Complete the following Python function") and p.prompt in chat_prompt
+    assert chat_prompt.startswith("<user>Complete the following Python function")
+    assert task.pretty_header(p) in chat_prompt and '    """f([' in task.pretty_header(p)
     chat = task.expert_solution(p, ChatTokenizer())
     assert chat.startswith("```python\ndef f(xs):") and run_in_process(task.program(p, "Sure:\n" + chat))
-    assert not run_in_process(task.program(p, "    return max(xs)\n"))
+    assert not run_in_process(task.program(p, " return max(xs)\n"))
 
 
 def test_cond_examples_straddle_the_threshold_and_the_tests_pin_it(task, pools):
@@ -164,13 +165,13 @@ def test_bad_options_are_clear_errors():
 # ---- the fast path of the task's checker (verifiers/pyfunc.py) -------------------------------------
 
 def test_known_bodies_get_exactly_the_sandbox_verdict(task, pools):
-    chosen = sample(pools, per_family=2, seed=1)
+    chosen = sample({"val": pools["val"]}, per_family=2, seed=1)
     rng = random.Random(0)
     completions = []
     for p in chosen:
         family = p.meta["family"]
         same_signature = [b for f in FAMILIES if FAMILIES[f][1] == FAMILIES[family][1] for b in space()[f]]
-        completions.append([task.expert_solution(p)] + [f"    return {b}\n" for b in rng.sample(same_signature, 3)])
+        completions.append([task.expert_solution(p)] + [f" return {b}\n" for b in rng.sample(same_signature, 3)])
     with get_verifier("code", task) as code:
         sandbox = code.score(chosen, completions)
     fast = [[known_verdict(p, c) for c in row] for p, row in zip(chosen, completions)]
@@ -182,18 +183,18 @@ def test_known_verdict_reports_an_exception_as_error_and_leaves_unknown_text_to_
     p = task.get_problem("pyfunc/string/s[0]")
     with_test = lambda line: replace(p, meta={**p.meta, "test": f"def check(candidate):\n    {line}\n"})  # noqa: E731
     raising = with_test("assert candidate('') == 'a'")
-    assert known_verdict(raising, "    return s[0]\n") == Verdict(0.0, False, "error")
-    for unknown in ("    return s[0] # hi\n", "  return s[0]\n", "    return s[0]\n    x = 1\n", "```python\nx\n```",
-                    "    return __import__('os').getcwd()\n"):
+    assert known_verdict(raising, " return s[0]\n") == Verdict(0.0, False, "error")
+    for unknown in (" return s[0] # hi\n", "  return s[0]\n", " return s[0]\n    x = 1\n", "```python\nx\n```",
+                    " return __import__('os').getcwd()\n"):
         assert known_verdict(p, unknown) is None
     not_literal = with_test("assert candidate(len('ab')) == 'a'")
-    assert known_verdict(not_literal, "    return s[0]\n") is None
+    assert known_verdict(not_literal, " return s[0]\n") is None
 
 
 def test_pyfunc_verifier_mixes_fast_and_sandbox_verdicts_in_place(task):
     p, q = task.get_problem("pyfunc/affine/2*x+3"), task.get_problem("pyfunc/string/s[::-1]")
-    rows = [[task.expert_solution(p), "    y = 2*x\n    return y+3\n", "    return x\n"],
-            ["    return ''.join(reversed(s))\n", task.expert_solution(q)]]
+    rows = [[task.expert_solution(p), " y = 2*x\n return y+3\n", " return x\n"],
+            [" return ''.join(reversed(s))\n", task.expert_solution(q)]]
     with get_verifier("pyfunc", task) as fast, get_verifier("pyfunc", task, fast=False) as slow:
         assert [[v.correct for v in row] for row in fast.score([p, q], rows)] == [[True, True, False], [True, True]]
         assert (fast.known, fast.sandboxed) == (3, 2)
@@ -204,8 +205,8 @@ def test_pyfunc_verifier_mixes_fast_and_sandbox_verdicts_in_place(task):
 def test_public_tests_score_is_the_share_of_shown_examples_passed(task):
     p = task.get_problem("pyfunc/affine/2*x+3")
     cases = literal_cases(p.meta["test"])
-    two_of_three = f"    return 2*x+3 if x != {cases[1][0][0]} else 0\n"  # wrong on the second example
-    rows = [[task.expert_solution(p), "    return 0\n", two_of_three]]
+    two_of_three = f" return 2*x+3 if x != {cases[1][0][0]} else 0\n"  # wrong on the second example
+    rows = [[task.expert_solution(p), " return 0\n", two_of_three]]
     with get_verifier("public_tests", task) as share, get_verifier("public_tests", task, mode="all") as all_:
         s = share.score([p], rows)[0]
         a = all_.score([p], rows)[0]

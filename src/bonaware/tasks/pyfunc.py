@@ -7,11 +7,12 @@ shows a few examples; the completion is the body; the **hidden tests** check the
 :data:`~bonaware.tasks.pyfunc_space.N_HIDDEN` more inputs, so a body that only fits the examples
 fails. Tests are in HumanEval's schema (``meta["test"]`` defines ``check(candidate)`` of plain
 ``assert candidate(...) == ...`` lines on builtin values, ``meta["entry_point"] = "f"``), so the
-``code`` verifier judges them in its sandbox exactly as HumanEval's::
+``code`` verifier judges them in its sandbox exactly as HumanEval's. Plain format (the prompt,
+then the completion)::
 
     def f(x):
-        \"\"\"f(2) == 7; f(5) == 13; f(0) == 3\"\"\"
-        return 2*x+3
+     "f(0)=3;f(2)=7;f(5)=13"
+     return 2*x+3
 
 Families (``meta["family"]``, ``meta["difficulty"]``; spaces in :mod:`~bonaware.tasks.pyfunc_space`):
 
@@ -38,9 +39,12 @@ are a fixed function of the function (``variant`` 0; other variants, with other 
 pre-training only).
 
 Formats: ``"plain"`` (models without a chat template, e.g. ``tiny-code``): the prompt is the header
-and docstring, the completion the body ``"    return 2*x+3\\n"``; ``"chat"``: HumanEval's
-instruction with the header in a fenced block, and the whole function in a fenced block as the
-answer. ``"auto"`` picks chat iff the tokenizer has a chat template.
+and a compact docstring (``f(0)=3;f(2)=7``, lists without spaces), the completion the body
+``" return 2*x+3\\n"`` indented by one space — valid Python, and a third shorter than the
+conventional layout, which a char-level model pays for in compute; ``"chat"``: HumanEval's
+instruction with the conventional header (``\"\"\"f(0) == 3; f(2) == 7\"\"\"``, four spaces) in a
+fenced block, and the whole function in a fenced block as the answer (it follows the plain prompt in
+the program and redefines ``f``). ``"auto"`` picks chat iff the tokenizer has a chat template.
 
 Public tests: ``meta["public_tests"]`` holds the shown examples as ``assert candidate(...) == ...``
 lines — what the ``public_tests`` verifier scores (the share of them a candidate passes: the
@@ -62,6 +66,14 @@ from bonaware.tasks.splits import Split, check_fractions, check_split, seeded_su
 
 Style = Literal["auto", "chat", "plain"]
 ENTRY_POINT = "f"
+#: the body's indentation in the plain format: one space (valid Python, and every character costs a
+#: char-level model compute; chat answers use four)
+INDENT = " "
+
+
+def _compact(text: str) -> str:
+    """A literal's repr without the spaces after commas (pyfunc values hold no commas or spaces)."""
+    return text.replace(", ", ",")
 
 
 def _call_text(args: tuple) -> str:
@@ -148,13 +160,14 @@ class PyFuncTask(CodeTask):
         every = cases(family, body, variant)
         shown_cases = every[:N_SHOWN[family]]
         args = ", ".join(FAMILIES[family][1])
-        examples = "; ".join(f"{_call_text(a)} == {out!r}" for a, out in shown_cases)
-        prompt = f'def {ENTRY_POINT}({args}):\n    """{examples}"""\n'
+        examples = ";".join(f"{_compact(_call_text(a))}={_compact(repr(out))}" for a, out in shown_cases)
+        prompt = f'def {ENTRY_POINT}({args}):\n{INDENT}"{examples}"\n'
         pid = f"pyfunc/{family}/{body}" + (f"#{variant}" if variant else "")
         meta = {"family": family, "difficulty": FAMILIES[family][0], "body": body, "format": "humaneval",
                 "entry_point": ENTRY_POINT, "test": check_source(every), "variant": variant,
                 "public_tests": [f"assert candidate({', '.join(map(repr, a))}) == {out!r}" for a, out in shown_cases],
-                "canonical_solution": f"    return {body}\n", "n_hidden": len(every) - len(shown_cases)}
+                "canonical_solution": f"{INDENT}return {body}\n", "n_hidden": len(every) - len(shown_cases),
+                "shown": "; ".join(f"{_call_text(a)} == {out!r}" for a, out in shown_cases)}
         return Problem(id=pid, prompt=prompt, answer="", meta=meta)
 
     def get_problem(self, problem_id: str) -> Problem:
@@ -170,13 +183,18 @@ class PyFuncTask(CodeTask):
             return self.style
         return "chat" if has_chat_template(tokenizer) else "plain"
 
+    def pretty_header(self, problem: Problem) -> str:
+        """The header with a conventional docstring (``\"\"\"f(0) == 3; f(2) == 7\"\"\"``, four spaces):
+        what chat models are shown and answer with."""
+        return problem.prompt.split("\n", 1)[0] + f'\n    """{problem.meta["shown"]}"""\n'
+
     def instruction(self, problem: Problem) -> str:
         """The chat user message (HumanEval's); the plain prompt when ``style="plain"``."""
         if self.style == "plain":
             return problem.prompt
         return ("Complete the following Python function so that it passes the examples in its docstring "
                 "and other inputs like them. Reply with the whole function in a ```python code block."
-                f"\n\n```python\n{problem.prompt}```")
+                f"\n\n```python\n{self.pretty_header(problem)}```")
 
     def format_prompt(self, problem: Problem, tokenizer: Any = None) -> str:
         if self.resolve_style(tokenizer) == "plain":
@@ -192,11 +210,10 @@ class PyFuncTask(CodeTask):
         return [] if self.resolve_style(tokenizer) == "chat" else list(HUMANEVAL_STOP)
 
     def expert_solution(self, problem: Problem, tokenizer: Any = None) -> str:
-        """``"    return <body>\\n"`` (plain) or the whole function in a fenced block (chat)."""
-        body = problem.meta["canonical_solution"]
+        """``" return <body>\\n"`` (plain) or the whole function in a fenced block (chat)."""
         if self.resolve_style(tokenizer) == "chat":
-            return f"```python\n{problem.prompt}{body}```"
-        return body
+            return f"```python\n{self.pretty_header(problem)}    return {problem.meta['body']}\n```"
+        return problem.meta["canonical_solution"]
 
     def program(self, problem: Problem, completion: str) -> str:
         """``prompt + code + test + check(f)``, as HumanEval (a fenced whole function follows the prompt)."""

@@ -36,6 +36,8 @@ LETTERS = "abcdefgh"
 N_SHOWN = {"affine": 3, "string": 3, "pair": 3, "list": 3, "nonlin": 4, "cond": 4}
 #: hidden inputs each problem's tests add to the shown ones
 N_HIDDEN = 6
+#: the input shown first where the constant term should be readable
+ORIGIN = {"affine": (0,), "nonlin": (0,), "pair": (0, 0)}
 
 
 def _affine(a: int, b: int, var: str = "x") -> str:
@@ -180,7 +182,7 @@ def _random_input(family: str, rng: random.Random, hidden: bool) -> tuple:
         return rng.randint(lo, hi), rng.randint(lo, hi)
     if family == "string":
         return (_random_string(rng),)
-    return ([rng.randint(0, 9) for _ in range(rng.randint(2 if hidden else 3, 6))],)
+    return ([rng.randint(0, 9) for _ in range(rng.randint(2, 6) if hidden else rng.randint(3, 5))],)
 
 
 def _named_letter(body: str) -> str | None:
@@ -192,13 +194,16 @@ def _named_letter(body: str) -> str | None:
 def draw_inputs(family: str, body: str, rng: random.Random) -> tuple[list[tuple], list[tuple]]:
     """(shown inputs, hidden inputs) for one problem: distinct argument tuples, drawn by ``rng``.
 
-    Shown inputs are made informative where chance would often hide the function: a string
-    function naming a letter gets it in two of its examples, ``cond`` examples straddle the
-    threshold, ``xs.count(k)`` examples contain ``k``. Hidden inputs add :data:`N_HIDDEN` wider ones
+    Shown numeric inputs are sorted, and ``affine``, ``nonlin`` and ``pair`` show the origin (``f(0)``,
+    ``f(0, 0)``: the constant term can be read off). Shown inputs are made informative where chance
+    would often hide the function: a string function naming a letter gets it in two of its examples,
+    ``cond`` examples straddle the threshold, ``xs.count(k)`` examples contain ``k``, a filter keeps
+    some elements and drops some. Hidden inputs add :data:`N_HIDDEN` wider ones
     (``cond``: also the two inputs either side of the threshold, which pin it).
     """
     n_shown = N_SHOWN[family]
-    shown: list[tuple] = []
+    # the origin first, as a person writing examples would: it shows the constant term
+    shown: list[tuple] = [ORIGIN[family]] if family in ORIGIN else []
     for attempt in range(1000):
         candidate = _random_input(family, rng, hidden=False)
         if candidate in shown:
@@ -207,7 +212,9 @@ def draw_inputs(family: str, body: str, rng: random.Random) -> tuple[list[tuple]
         if len(shown) == n_shown:
             if _informative(family, body, shown) or attempt > 900:
                 break
-            shown = []
+            shown = [ORIGIN[family]] if family in ORIGIN else []
+    if family in ("affine", "nonlin", "cond", "pair"):
+        shown.sort()  # numbers in ascending order, as a person lists examples (and easier to read off)
     if family == "string" and (c := _named_letter(body)):
         for i in range(2):
             s = shown[i][0]

@@ -30,10 +30,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from bonaware.tasks.base import Problem, Task
+from bonaware.tasks.pyfunc import INDENT
 from bonaware.verifiers.base import Verdict, Verifier, get_verifier, register_verifier
 
 #: a completion that is one ``return`` line of the body's indentation (trailing blanks allowed)
-RETURN_LINE = re.compile(r"    return ([^\n]*?)[ \t]*\n?")
+RETURN_LINE = re.compile(re.escape(INDENT) + r"return ([^\n]*?)[ \t]*\n?")
 
 
 @functools.lru_cache(maxsize=4096)
