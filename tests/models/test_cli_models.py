@@ -8,8 +8,8 @@ from bonaware.cli.main import main
 def test_models_list_names_every_embedded_model_and_the_cache(cache, capsys):
     assert main(["models", "list"]) == 0
     out = capsys.readouterr().out
-    assert str(cache) in out and "tiny" in out and "smollm2-135m" in out
-    assert out.count("not built") == 2
+    assert str(cache) in out and "tiny" in out and "tiny-code" in out and "smollm2-135m" in out
+    assert out.count("not built") == 3
 
 
 def test_models_build_rejects_an_unknown_name(capsys):
@@ -20,7 +20,7 @@ def test_models_build_rejects_an_unknown_name(capsys):
 
 def test_models_build_rejects_tiny_options_for_smollm2(capsys):
     assert main(["models", "build", "smollm2-135m", "--seed", "1"]) == 2
-    assert "--seed applies to 'tiny' only" in capsys.readouterr().err
+    assert "--seed applies to 'tiny' and 'tiny-code' only" in capsys.readouterr().err
 
 
 def test_models_build_tiny_takes_config_fields_and_reports_the_stop(cache, capsys):

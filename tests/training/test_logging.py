@@ -9,7 +9,7 @@ import pytest
 import torch
 from _train_helpers import fast_config
 
-from bonaware.training.trainer import train
+from bonaware.training.trainer import STATUS_COLUMNS, status_counts, train
 
 #: docs/training.md, "Logs": one column per metric
 COLUMNS = ["step", "loss", "reward", "pass_at_n_batch", "bon_reward", "kl", "kl_coef", "grad_norm", "lr",
@@ -39,6 +39,23 @@ def test_metrics_csv_has_documented_columns(run):
         assert float(r["kl"]) >= 0 and float(r["tokens_per_s"]) > 0 and float(r["step_seconds"]) > 0
         assert float(r["weight_min"]) <= float(r["weight_max"])
         assert math.isfinite(float(r["value_loss"]))  # bon_rlb_p trains the value head
+
+
+def test_verdict_status_shares_are_logged_every_step_and_sum_to_one(run):
+    with open(run / "metrics.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = [f"status/{s}" for s in (*STATUS_COLUMNS["math"], "other")]  # arith is judged by the math verifier
+    for r in rows:
+        assert sum(float(r[c]) for c in columns) == pytest.approx(1.0)
+        assert float(r["status/ok"]) + float(r["status/no_answer"]) == pytest.approx(1.0)
+
+
+def test_status_counts_keep_a_fixed_column_order_and_lump_unknown_statuses():
+    from bonaware.verifiers.base import Verdict
+
+    verdicts = [[Verdict(1, True, "passed"), Verdict(0, False, "timeout")], [Verdict(0, False, "weird")]]
+    assert status_counts(verdicts, "code") == [1, 0, 0, 1, 0, 1]
+    assert status_counts(verdicts, "other-kind") == [3]
 
 
 def test_tensorboard_events_hold_scalars_and_histograms(run):

@@ -130,8 +130,37 @@ def _collate(tokenizer: Any, prompts: list[list[int]], completions: list[str], e
     return ids, mask, target
 
 
-def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dict[str, Any]:
-    """Train ``model`` in place with the recipe above; returns the training record.
+class ArithData:
+    """The pre-training data of ``tiny``: the arith TRAIN problems of ``cfg.families`` in plain
+    format, less a validation hold-out (:func:`split_validation`), with near-miss label noise.
+
+    The interface :func:`pretrain` takes (``models/tiny_code.py`` has the ``pyfunc`` one):
+    ``task``, ``train`` / ``val`` (problems), ``max_new_tokens`` (enough for any answer),
+    ``epoch(index)`` (the problems of pass ``index`` over the data), ``label(problem, rng)`` (the
+    training completion) and ``correct(problem, text)`` (is a sampled completion right).
+    """
+
+    name = "tiny"
+    max_new_tokens = 6
+
+    def __init__(self, cfg: Any):
+        self.task = get_task("arith", families=cfg.families, style="plain")
+        self.train, self.val = split_validation(self.task.problems("train"), cfg.val_problems)
+        self.label_noise = cfg.label_noise
+
+    def epoch(self, index: int) -> list[Problem]:
+        return self.train
+
+    def label(self, problem: Problem, rng: random.Random) -> str:
+        return noisy_label(self.task, problem, self.label_noise, rng)
+
+    def correct(self, problem: Problem, text: str) -> bool:
+        return self.task.extract_answer(text) == problem.answer
+
+
+def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True, data: Any = None) -> dict[str, Any]:
+    """Train ``model`` in place with the recipe above on ``data`` (default :class:`ArithData` of
+    ``cfg``); returns the training record.
 
     The record holds the step pre-training stopped at, the loss at the start and end, and the
     validation pass@1 curve (``[[step, pass@1], ...]``).
@@ -139,18 +168,23 @@ def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dic
     import torch
     from tqdm.auto import tqdm
 
-    task = get_task("arith", families=cfg.families, style="plain")
-    train, val = split_validation(task.problems("train"), cfg.val_problems)
+    data = data if data is not None else ArithData(cfg)
+    train, val = data.train, data.val
     if not train:
         raise BonawareError(f"TinyConfig.val_problems={cfg.val_problems} leaves no training problems")
-    prompts = [tokenizer(task.format_prompt(p), add_special_tokens=False).input_ids for p in train]
-    lengths = [len(ids) + len(p.answer) + 2 for p, ids in zip(train, prompts)]
-    if max(lengths) > cfg.max_length:
-        raise BonawareError(f"TinyConfig.max_length={cfg.max_length} is shorter than the longest "
-                            f"training sequence ({max(lengths)} tokens)")
     # completions repeat ("68\n" ...): tokenising each distinct one once saves ~10% of a step
     encode = functools.lru_cache(maxsize=None)(
         lambda text: tuple(tokenizer(text, add_special_tokens=False).input_ids))
+
+    def inputs(problems: list[Problem]) -> tuple[list[list[int]], list[int]]:
+        prompts = [list(encode(data.task.format_prompt(p))) for p in problems]
+        lengths = [len(ids) + len(data.task.expert_solution(p)) + 1 for p, ids in zip(problems, prompts)]
+        if max(lengths) > cfg.max_length:
+            raise BonawareError(f"TinyConfig.max_length={cfg.max_length} is shorter than the longest "
+                                f"training sequence ({max(lengths)} tokens)")
+        return prompts, lengths
+
+    prompts, lengths = inputs(train)
     rng = random.Random(cfg.seed)
     params = list(model.named_parameters())
     groups = [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": cfg.weight_decay},
@@ -159,14 +193,20 @@ def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dic
     losses: list[float] = []
     curve: list[list[float]] = []
     epoch: list[list[int]] = []
+    passes = 0
     step = 0
-    bar = tqdm(total=cfg.steps, desc="pre-training tiny", disable=not progress, unit="step")
+    bar = tqdm(total=cfg.steps, desc=f"pre-training {data.name}", disable=not progress, unit="step")
     while step < cfg.steps:
         model.train()
         if not epoch:
+            if passes:  # a data source may give other problems on each pass (pyfunc: fresh examples)
+                train = data.epoch(passes)
+                if train is not data.train:
+                    prompts, lengths = inputs(train)
+            passes += 1
             epoch = _batches(len(train), lengths, cfg.batch_size, rng)
         batch = epoch.pop()
-        labels = [noisy_label(task, train[i], cfg.label_noise, rng) for i in batch]
+        labels = [data.label(train[i], rng) for i in batch]
         ids, mask, target = _collate(tokenizer, [prompts[i] for i in batch], labels, encode)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
@@ -180,7 +220,8 @@ def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dic
         bar.update(1)
         if val and (step % cfg.eval_every == 0 or step == cfg.steps):
             model.eval()
-            p1 = validation_pass_at_1(model, tokenizer, task, val, seed=cfg.seed * 1_000_003 + step)
+            p1 = validation_pass_at_1(model, tokenizer, data.task, val, seed=cfg.seed * 1_000_003 + step,
+                                      correct=data.correct, max_new_tokens=data.max_new_tokens)
             curve.append([step, round(p1, 4)])
             bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}", val_pass1=f"{p1:.3f}")
             if 0 < cfg.target_pass_at_1 <= p1:
@@ -190,14 +231,16 @@ def pretrain(model: Any, tokenizer: Any, cfg: Any, progress: bool = True) -> dic
     bar.close()
     model.eval()
     tail = losses[-max(1, min(50, len(losses) // 10)):]
-    return {"stopped_at": step, "max_steps": cfg.steps, "train_problems": len(train),
+    return {"stopped_at": step, "max_steps": cfg.steps, "train_problems": len(data.train),
             "val_problems": len(val), "first_loss": round(losses[0], 4),
             "final_loss": round(sum(tail) / len(tail), 4), "val_pass_at_1": curve}
 
 
 def validation_pass_at_1(model: Any, tokenizer: Any, task: Any, problems: list[Problem], seed: int,
-                         n_samples: int = 4) -> float:
-    """Mean share of correct samples (T = 1) over ``problems``: an unbiased pass@1 estimate."""
+                         n_samples: int = 4, correct: Any = None, max_new_tokens: int = 6) -> float:
+    """Mean share of correct samples (T = 1) over ``problems``: an unbiased pass@1 estimate.
+    ``correct(problem, text)`` judges a sample (default: the task's answer equals ``problem.answer``)."""
+    correct = correct or (lambda p, t: task.extract_answer(t) == p.answer)
     import torch
 
     gen = torch.Generator().manual_seed(seed)
@@ -206,9 +249,9 @@ def validation_pass_at_1(model: Any, tokenizer: Any, task: Any, problems: list[P
         for start in range(0, len(problems), 128):
             chunk = problems[start:start + 128]
             samples = sample_completions(model, tokenizer, [task.format_prompt(p) for p in chunk],
-                                         n_samples, 1.0, max_new_tokens=6, generator=gen)
+                                         n_samples, 1.0, max_new_tokens=max_new_tokens, generator=gen)
             for p, texts in zip(chunk, samples):
-                hits += sum(task.extract_answer(t) == p.answer for t in texts)
+                hits += sum(correct(p, t) for t in texts)
                 total += len(texts)
     return hits / total
 

@@ -1,7 +1,7 @@
 """The embedded models: names that :func:`bonaware.models.load_model` knows without a path.
 
 Each entry builds (or converts) its model into the cache on first use and later returns the cached
-folder. Nothing is ever downloaded: ``tiny`` is pre-trained by bonaware itself, ``smollm2-135m``
+folder. Nothing is ever downloaded: ``tiny`` and ``tiny-code`` are pre-trained by bonaware itself, ``smollm2-135m``
 comes from a GGUF file carried by a PyPI package.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bonaware.errors import BonawareError
-from bonaware.models import smollm2, tiny
+from bonaware.models import smollm2, tiny, tiny_code
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ EMBEDDED: dict[str, EmbeddedModel] = {
     m.name: m
     for m in (
         EmbeddedModel(tiny.NAME, tiny.DESCRIPTION, tiny.build_default, tiny.cached_default),
+        EmbeddedModel(tiny_code.NAME, tiny_code.DESCRIPTION, tiny_code.build_default, tiny_code.cached_default),
         EmbeddedModel(smollm2.NAME, smollm2.DESCRIPTION, smollm2.build, smollm2.cached),
     )
 }

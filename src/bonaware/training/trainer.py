@@ -51,6 +51,23 @@ def resolve_params(spec: MethodSpec, cfg: TrainConfig) -> dict:
     return {**params, **parse_kv(cfg.objective_args, "--objective_args")}
 
 
+#: verdict statuses whose per-step share is logged as ``status/<name>`` (the code sandbox's and the math
+#: verifier's; issue 14: reward hacking against the sandbox shows as a drift of error/timeout); any other
+#: status counts as ``status/other``, so every rank and every step logs the same columns
+STATUS_COLUMNS = {"code": ("passed", "failed", "error", "timeout", "oom"),
+                  "math": ("ok", "no_answer", "timeout", "error")}
+
+
+def status_counts(verdicts, kind: str) -> list[float]:
+    """Counts of the oracle's verdict statuses, in the order of :data:`STATUS_COLUMNS` [kind] + other."""
+    columns = STATUS_COLUMNS.get(kind, ())
+    counts = [0.0] * (len(columns) + 1)
+    for row in verdicts:
+        for v in row:
+            counts[columns.index(v.status) if v.status in columns else -1] += 1
+    return counts
+
+
 def _step_seed(seed: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
 
@@ -182,12 +199,15 @@ class Trainer:
                 distributed.unsharded(self.scorer):
             return distributed.sample_shard(self.sampler, prompts, params, indices)
 
-    def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None]:
-        R = np.array([[float(v.correct) for v in row] for row in self.oracle.score(problems, texts)])
+    def _score(self, problems, texts) -> tuple[np.ndarray, np.ndarray | None, list[float]]:
+        """R from the oracle, r from the verifier (None without one), and the oracle's status counts."""
+        verdicts = self.oracle.score(problems, texts)
+        R = np.array([[float(v.correct) for v in row] for row in verdicts])
+        statuses = status_counts(verdicts, self.task.kind)
         if self.verifier is None:
-            return R, None
+            return R, None, statuses
         r = np.array([[float(v.score) for v in row] for row in self.verifier.score(problems, texts)])
-        return R, r
+        return R, r, statuses
 
     def _value_inputs(self, prompts: list[str]) -> torch.Tensor:
         with distributed.unsharded(self.scorer):
@@ -206,7 +226,8 @@ class Trainer:
         # 1-2. sample N' completions per prompt and score them (R from the task, r from the verifier)
         comps = self._sample(prompts, mine)
         texts = [[c.text for c in row] for row in comps]
-        R, r = self._score(problems, texts)
+        R, r, statuses = self._score(problems, texts)
+        statuses = distributed.sum_over_processes(self.accel, statuses)
         gather = lambda a: distributed.gather_rows(self.accel, a)  # noqa: E731  [shard] -> [B] rows
         R, r = gather(R), gather(r)
 
@@ -319,6 +340,8 @@ class Trainer:
             "tokens_per_s": (gen_tokens + n_tokens) / dt, "step_seconds": dt,
             "gen_tokens": gen_tokens, "train_tokens": n_tokens,
             **{f"obj/{k}": float(v) for k, v in weights.stats.items()},
+            **{f"status/{k}": n / max(1.0, sum(statuses))
+               for k, n in zip((*STATUS_COLUMNS.get(self.task.kind, ()), "other"), statuses)},
         }
         return metrics, {"weights": w.ravel(), "p_fail": 1.0 - R.mean(axis=1)}
 
