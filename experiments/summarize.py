@@ -330,6 +330,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=str(ROOT / "docs" / "results"),
                    help="folder of the experiments; a group A/B is ROOT/<experiment>/data/<group>")
     p.add_argument("--n_boot", type=int, default=4000, help="bootstrap replicates")
+    p.add_argument("--missing", choices=("error", "not-run"), default="error",
+                   help="a claim whose run group has no committed data: an error (default), or a row "
+                        "with verdict 'not run' (what docs/results.md prints: experiments the budget left out)")
     p = sub.add_parser("check", help="regenerate every table cited with a <sub> command and compare")
     p.add_argument("markdown", nargs="?", default=str(ROOT / "docs" / "results.md"))
     p.add_argument("--write", action="store_true", help="replace each table by the recomputed one")
@@ -356,7 +359,7 @@ def _dispatch(a: argparse.Namespace) -> int:
     elif a.cmd == "claims":
         from bonaware.evaluation.claims import claims_table
 
-        out = claims_table(a.claims_file, a.root, n_boot=a.n_boot)
+        out = claims_table(a.claims_file, a.root, n_boot=a.n_boot, missing=a.missing.replace("-", " "))
     else:
         out = diversity(load(a.report_dir), a.n)
     print(out)

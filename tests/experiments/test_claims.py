@@ -210,3 +210,18 @@ def test_distinct_answers_is_a_claim_metric():
     a, _ = claim_values(claim, DATA)
     better = load_run(group_runs(DATA / "exp" / "data" / "better")[0])
     np.testing.assert_array_equal(a[0], distinct_curve(better.at(1.0), [4])[:, 0])
+
+
+@needs_seed_stats
+def test_a_claim_without_data_is_an_error_by_default_and_a_not_run_row_when_asked(summarize, tmp_path, capsys):
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"claims": [_claim(), _claim(id="c2", a="exp/never_trained")]}))
+    assert summarize.main(["claims", str(path), "--root", str(DATA), "--n_boot", "200"]) == 2
+    assert "claim 'c2': unknown run group 'exp/never_trained'" in capsys.readouterr().err
+    assert summarize.main(["claims", str(path), "--root", str(DATA), "--n_boot", "200", "--missing", "not-run"]) == 0
+    rows = {line.split(" | ")[0][2:]: line for line in capsys.readouterr().out.splitlines() if line.startswith("| c")}
+    assert rows["c2"].endswith("| 0 | — | — | not run |")
+    assert not rows["c1"].endswith("not run |")  # a claim with data is computed as before
+    # 'not run' never hides a claim whose data exists but does not fit it
+    path.write_text(yaml.safe_dump({"claims": [_claim(N=9)]}))
+    assert summarize.main(["claims", str(path), "--root", str(DATA), "--missing", "not-run"]) == 2

@@ -21,6 +21,7 @@ import numpy as np
 
 from bonaware.errors import BonawareError
 from bonaware.evaluation.report import diff_cell, markdown_table
+from bonaware.objectives.core import check_choice
 
 COLUMNS = ["id", "paper", "claim", "A vs B", "metric", "expected", "seeds", "Δ [95% CI]", "P(A>B)", "verdict"]
 METRICS = ("pass", "bon", "maj", "distinct")
@@ -211,13 +212,33 @@ def _named(claim: Claim, fn, *args, **kwargs):
         raise BonawareError(f"claim {claim.id!r}: {e}") from None
 
 
-def claims_rows(claims: list[Claim], root: str | Path, *, n_boot: int = 4000, seed: int = 0) -> list[list[str]]:
-    """One table row per claim (:data:`COLUMNS`; 95% intervals, ``n_boot`` replicates, bootstrap ``seed``)."""
-    values = [_named(c, claim_values, c, root, seed=seed) for c in claims]  # every claim checked against the data first
+def has_data(claim: Claim, root: str | Path) -> bool:
+    """Whether both run groups of ``claim`` have at least one evaluation run under ``root``."""
+    return all(group_runs(Path(root) / ref.split("/", 1)[0] / "data" / ref.split("/", 1)[1])
+               for ref in (claim.a, claim.b))
+
+
+def claims_rows(claims: list[Claim], root: str | Path, *, n_boot: int = 4000, seed: int = 0,
+                missing: str = "error") -> list[list[str]]:
+    """One table row per claim (:data:`COLUMNS`; 95% intervals, ``n_boot`` replicates, bootstrap ``seed``).
+
+    ``missing="error"`` (default) refuses a claim whose run group has no data; ``missing="not run"``
+    gives it a row with verdict ``not run`` instead (an experiment the budget left out, said plainly).
+    Any other problem with the data (N > n, a missing verifier, other prompts) is an error either way.
+    """
+    check_choice(missing, "missing", ("error", "not run"))
+    skip = {c.id for c in claims if missing == "not run" and not has_data(c, root)}
+    # every claim with data is checked against it before any bootstrap runs
+    values = [None if c.id in skip else _named(c, claim_values, c, root, seed=seed) for c in claims]
     from bonaware.estimators import paired_seed_difference, probability_of_improvement
 
     rows = []
-    for c, (a, b) in zip(claims, values):
+    for c, ab in zip(claims, values):
+        if ab is None:
+            rows.append([c.id, c.paper, c.claim.replace("|", "\\|"), _vs(c), _metric(c), c.expected,
+                         "0", "—", "—", "not run"])
+            continue
+        a, b = ab
         d = paired_seed_difference(a, b, level=0.95, n_boot=n_boot, seed=seed)
         p = probability_of_improvement(a, b, level=0.95, n_boot=n_boot, seed=seed)
         rows.append([c.id, c.paper, c.claim.replace("|", "\\|"), _vs(c), _metric(c), c.expected,
