@@ -225,3 +225,28 @@ def test_a_claim_without_data_is_an_error_by_default_and_a_not_run_row_when_aske
     # 'not run' never hides a claim whose data exists but does not fit it
     path.write_text(yaml.safe_dump({"claims": [_claim(N=9)]}))
     assert summarize.main(["claims", str(path), "--root", str(DATA), "--missing", "not-run"]) == 2
+
+
+@pytest.mark.parametrize(("seeds", "trained", "want"), [
+    ((3, 1), (True, False), "reproduces"),            # 3 trained seeds against the (untrained) base
+    ((2, 1), (True, False), "inconclusive (< 3 seeds)"),
+    ((3, 1), (True, True), "inconclusive (< 3 seeds)"),  # one seed of a trained B is not enough either
+    ((1, 1), (False, False), "reproduces"),           # two untrained models: one run each by nature
+])
+def test_a_trained_group_with_fewer_than_three_seeds_is_never_more_than_inconclusive(seeds, trained, want):
+    from bonaware.evaluation.claims import seeded_verdict
+
+    assert seeded_verdict(0.02, 0.06, "+", seeds, trained) == want
+
+
+@needs_seed_stats
+def test_the_table_applies_the_three_seed_rule_to_the_committed_data(summarize, tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(DATA / "exp" / "data" / "base", tmp_path / "exp" / "data" / "base")
+    shutil.copytree(DATA / "exp" / "data" / "better" / "seed0", tmp_path / "exp" / "data" / "better" / "seed0")
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml.safe_dump({"claims": [_claim()]}))
+    assert summarize.main(["claims", str(path), "--root", str(tmp_path), "--n_boot", "200"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| c1 |"))
+    assert row.endswith("| 1 / 1 | " + row.split(" | ")[7] + " | " + row.split(" | ")[8] + " | inconclusive (< 3 seeds) |")

@@ -7,8 +7,10 @@ one N. For each claim, every seed's per-prompt ``metric@N`` (the exact per-promp
 ``bonaware.estimators`` (seeds resampled per group, the shared prompts drawn once per replicate) and
 rliable's probability of improvement P(A > B), training runs as the unit. The verdict rule:
 **reproduces** if the 95% CI of Δ excludes 0 on the expected side, **contradicted** if it excludes 0
-on the other side, **inconclusive** otherwise. With one seed per group the CI covers prompt noise
-only (the ``seeds`` column says how many there are).
+on the other side, **inconclusive** otherwise — and **inconclusive (< 3 seeds)** whenever a group of
+*trained* models has fewer than :data:`MIN_SEEDS` training seeds (developers' standard of evidence: a
+comparative claim needs ≥ 3 training seeds; with one seed the CI covers prompt noise only). An
+untrained group (the base model: its runs name no training folder) is one run by nature.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class Claim:
     temperature: float | None = None
     N_b: int | None = None  # B's N when it differs from A's (compute savings: A@N vs B@2N); default N
     temperature_b: float | None = None  # B's temperature when it differs (the same model at two T); default A's
+
+
+#: training seeds a group of trained models needs before a claim on it can be more than inconclusive
+MIN_SEEDS = 3
 
 
 def verdict(lo: float, hi: float, expected: str) -> str:
@@ -150,6 +156,18 @@ def claim_values(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.n
     """Per-prompt ``metric@N`` of every training seed of groups A and B: ([Sa, P], [Sb, P]), rows of both
     in the same prompt order. Errors name the claim for a missing group, temperature or verifier, N > n
     and different prompt sets."""
+    a, b, _ = claim_data(claim, root, seed=seed)
+    return a, b
+
+
+def is_trained(run) -> bool:
+    """Whether an evaluation run (a loaded SampleSet) evaluated a fine-tuned model (its meta names the
+    training folder, or the compact file kept the training record)."""
+    return bool(run.meta.get("train_dir") or run.training)
+
+
+def claim_data(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[bool, bool]]:
+    """:func:`claim_values` plus, per group, whether its runs are trained models (for :data:`MIN_SEEDS`)."""
     from bonaware.evaluation.compare import align
     from bonaware.evaluation.curves import metric_curve
     from bonaware.evaluation.report import load_run
@@ -186,7 +204,8 @@ def claim_values(claim: Claim, root: str | Path, *, seed: int = 0) -> tuple[np.n
                                     f"(it has {', '.join(g.scores) or 'none'})")
             rows.append(metric_curve(g, claim.metric, claim.verifier, [n_side], seed=seed)[:, 0])
         out.append(np.array(rows))
-    return out[0], out[1]
+    trained = tuple(any(is_trained(s) for _, s in g) for g in groups)
+    return out[0], out[1], trained
 
 
 def _vs(claim: Claim) -> str:
@@ -229,7 +248,7 @@ def claims_rows(claims: list[Claim], root: str | Path, *, n_boot: int = 4000, se
     check_choice(missing, "missing", ("error", "not run"))
     skip = {c.id for c in claims if missing == "not run" and not has_data(c, root)}
     # every claim with data is checked against it before any bootstrap runs
-    values = [None if c.id in skip else _named(c, claim_values, c, root, seed=seed) for c in claims]
+    values = [None if c.id in skip else _named(c, claim_data, c, root, seed=seed) for c in claims]
     from bonaware.estimators import paired_seed_difference, probability_of_improvement
 
     rows = []
@@ -238,13 +257,21 @@ def claims_rows(claims: list[Claim], root: str | Path, *, n_boot: int = 4000, se
             rows.append([c.id, c.paper, c.claim.replace("|", "\\|"), _vs(c), _metric(c), c.expected,
                          "0", "—", "—", "not run"])
             continue
-        a, b = ab
+        a, b, trained = ab
         d = paired_seed_difference(a, b, level=0.95, n_boot=n_boot, seed=seed)
         p = probability_of_improvement(a, b, level=0.95, n_boot=n_boot, seed=seed)
         rows.append([c.id, c.paper, c.claim.replace("|", "\\|"), _vs(c), _metric(c), c.expected,
                      f"{a.shape[0]} / {b.shape[0]}", ci_text(float(d.mean), float(d.lo), float(d.hi)),
-                     f"{float(p.mean):.2f}", verdict(float(d.lo), float(d.hi), c.expected)])
+                     f"{float(p.mean):.2f}", seeded_verdict(float(d.lo), float(d.hi), c.expected,
+                                                            (a.shape[0], b.shape[0]), trained)])
     return rows
+
+
+def seeded_verdict(lo: float, hi: float, expected: str, seeds: tuple[int, int], trained: tuple[bool, bool]) -> str:
+    """:func:`verdict`, or ``inconclusive (< 3 seeds)`` when a trained group has fewer than :data:`MIN_SEEDS`."""
+    if any(t and s < MIN_SEEDS for s, t in zip(seeds, trained)):
+        return f"inconclusive (< {MIN_SEEDS} seeds)"
+    return verdict(lo, hi, expected)
 
 
 def claims_table(path: str | Path, root: str | Path, **kwargs) -> str:
