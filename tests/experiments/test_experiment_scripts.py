@@ -31,13 +31,13 @@ def test_script_is_valid_bash(script):
     subprocess.run(["bash", "-n", str(script)], check=True)
 
 
-@pytest.mark.parametrize("name", ["tiny_train.yaml", "09_smollm2_headline/train.yaml"])
+@pytest.mark.parametrize("name", ["tiny_train.yaml", "tiny_code_train.yaml", "09_smollm2_headline/train.yaml"])
 def test_train_configs_load_and_validate(name):
     cfg = from_dict(TrainConfig, load_yaml(EXP / name), where=name)
     assert cfg.steps >= 1 and cfg.batch_prompts >= 1
 
 
-@pytest.mark.parametrize("name", ["tiny_eval.yaml", "09_smollm2_headline/eval.yaml"])
+@pytest.mark.parametrize("name", ["tiny_eval.yaml", "tiny_code_eval.yaml", "09_smollm2_headline/eval.yaml"])
 def test_eval_configs_load_and_validate(name):
     cfg = from_dict(EvalConfig, load_yaml(EXP / name), where=name)
     assert cfg.n >= 1
@@ -148,3 +148,22 @@ def test_choose_lr_scores_compact_val_runs_as_their_metrics_json(tmp_path, capsy
     mod.main([str(tmp_path / "data"), "grpo", "--k", "4", "--verifier", "noisy"])
     best = max(want, key=want.get)
     assert capsys.readouterr().out.startswith(f"grpo {best}  val_score={want[best]:.4f}")
+
+
+def test_the_code_experiment_tabulates_verdict_status_shares_first_and_last_steps(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("statuses", EXP / "14_code" / "statuses.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    run = tmp_path / "rl_s" / "seed1"
+    run.mkdir(parents=True)
+    rows = ["step,reward,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"]
+    rows += [f"{s},0.1,0.1,0.8,0.1,0.0,0.0,0.0" for s in range(1, 4)]   # first steps: 10% error
+    rows += [f"{s},0.2,0.2,0.5,0.0,0.3,0.0,0.0" for s in range(4, 7)]   # last steps: 30% timeout
+    (run / "metrics.csv").write_text("\n".join(rows) + "\n")
+    assert mod.main([str(tmp_path), "--window", "3"]) == 0
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line == ("| rl_s | 1 | 6 | 0.100→0.200 | 0.800→0.500 | 0.100→0.000 | 0.000→0.300 | 0.000→0.000 "
+                    "| 0.000→0.000 |")
+    assert mod.main([str(tmp_path / "nothing")]) == 2
