@@ -15,7 +15,8 @@ The completion's answer must be **anchored** (``anchored=True``, the default): a
 phrase such as "the answer is" / "Final answer:" in front of it, as the tasks' instructions ask.
 math-verify's default parse takes any expression anywhere in the text, and on long, rambling samples
 that turns a stray "1" into a correct answer whenever the gold is 1: on CHAMP, 13 of the 14 base
-SmolLM2-135M samples the unanchored parse judged correct were such false positives (docs/results.md §9b).
+SmolLM2-135M samples the unanchored parse judged correct were such false positives (experiment 9b
+of round 1: ``git show be652da:docs/results.md``).
 ``math:anchored=false`` restores the lenient parse (the open-r1 accuracy reward also anchors).
 
 Statuses: ``ok``; ``no_answer`` (nothing parseable in the completion); ``gold_parse_error`` (the
