@@ -26,5 +26,6 @@ for m in $METHODS; do
 done
 report "$RESULTS/14_code" "${groups[@]}" --verifier public_tests --temperature 1.0
 report "$RESULTS/14_code/vs_grpo" "${groups[@]:1}" --verifier public_tests --baseline grpo --temperature 1.0
-write_to "$RESULTS/14_code/statuses.md" "$PYTHON" $HERE/statuses.py "$OUT/train"
+"$PYTHON" $HERE/statuses.py "$OUT/train" --save "$RESULTS/14_code/data/status" > /dev/null  # committed copy
+write_to "$RESULTS/14_code/statuses.md" "$PYTHON" $HERE/statuses.py "$RESULTS/14_code/data/status"
 finish

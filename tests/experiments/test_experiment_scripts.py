@@ -167,3 +167,22 @@ def test_the_code_experiment_tabulates_verdict_status_shares_first_and_last_step
     assert line == ("| rl_s | 1 | 6 | 0.100→0.200 | 0.800→0.500 | 0.100→0.000 | 0.000→0.300 | 0.000→0.000 "
                     "| 0.000→0.000 |")
     assert mod.main([str(tmp_path / "nothing")]) == 2
+
+
+def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("statuses", EXP / "14_code" / "statuses.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    run = tmp_path / "train" / "grpo" / "seed0"
+    run.mkdir(parents=True)
+    rows = ["step,loss,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"]
+    rows += [f"{s},0.5,0.25,0.5,0.25,0.0,0.0,0.0" for s in range(1, 5)]
+    (run / "metrics.csv").write_text("\n".join(rows) + "\n")
+    assert mod.main([str(tmp_path / "train"), "--save", str(tmp_path / "saved")]) == 0
+    first = capsys.readouterr().out
+    saved = (tmp_path / "saved" / "grpo" / "seed0" / "metrics.csv").read_text().splitlines()
+    assert saved[0] == "step,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"
+    assert mod.main([str(tmp_path / "saved")]) == 0
+    assert capsys.readouterr().out == first
