@@ -35,25 +35,38 @@ def small_config():
 
 
 @pytest.fixture(scope="session")
-def small_tiny_folder(tmp_path_factory):
-    """A built (and evaluated) small tiny model, shared by the tests that only read it."""
+def build_in_cache():
+    """``run(root, build)``: call ``build()`` with BONAWARE_CACHE at ``root``, then restore the variable and
+    torch's thread count (a build may change both; module- and session-scoped fixtures cannot monkeypatch)."""
     import os
 
     import torch
 
+    def run(root, build):
+        threads = torch.get_num_threads()
+        old = os.environ.get("BONAWARE_CACHE")
+        os.environ["BONAWARE_CACHE"] = str(root)
+        try:
+            return build()
+        finally:
+            torch.set_num_threads(threads)
+            if old is None:
+                del os.environ["BONAWARE_CACHE"]
+            else:
+                os.environ["BONAWARE_CACHE"] = old
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def small_tiny_folder(tmp_path_factory, build_in_cache):
+    """A built (and evaluated) small tiny model, shared by the tests that only read it."""
+    import torch
+
     from bonaware.models import tiny
 
-    root = tmp_path_factory.mktemp("tiny-cache")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    old = os.environ.get("BONAWARE_CACHE")
-    os.environ["BONAWARE_CACHE"] = str(root)
-    try:
-        return tiny.build(TinyConfig(**SMALL), progress=False, evaluate=True,
-                          eval_problems=24, eval_samples=4)
-    finally:
-        torch.set_num_threads(threads)
-        if old is None:
-            del os.environ["BONAWARE_CACHE"]
-        else:
-            os.environ["BONAWARE_CACHE"] = old
+    def build():
+        torch.set_num_threads(1)
+        return tiny.build(TinyConfig(**SMALL), progress=False, evaluate=True, eval_problems=24, eval_samples=4)
+
+    return build_in_cache(tmp_path_factory.mktemp("tiny-cache"), build)

@@ -16,23 +16,9 @@ SMALL = dict(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32, st
 
 
 @pytest.fixture(scope="module")
-def small_folder(tmp_path_factory):
-    import os
-
-    import torch
-
-    root = tmp_path_factory.mktemp("tiny-code-cache")
-    threads = torch.get_num_threads()
-    old = os.environ.get("BONAWARE_CACHE")
-    os.environ["BONAWARE_CACHE"] = str(root)
-    try:
-        return tiny_code.build(TinyCodeConfig(**SMALL), progress=False, eval_problems=6, eval_samples=2)
-    finally:
-        torch.set_num_threads(threads)
-        if old is None:
-            del os.environ["BONAWARE_CACHE"]
-        else:
-            os.environ["BONAWARE_CACHE"] = old
+def small_folder(tmp_path_factory, build_in_cache):
+    return build_in_cache(tmp_path_factory.mktemp("tiny-code-cache"), lambda: tiny_code.build(
+        TinyCodeConfig(**SMALL), progress=False, eval_problems=6, eval_samples=2))
 
 
 def test_validation_functions_are_never_trained_on_and_each_pass_draws_fresh_examples():
