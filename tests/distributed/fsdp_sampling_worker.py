@@ -36,4 +36,7 @@ result = {"rank": rank, "same": same,
           "grads": all(p.grad is not None for p in model.parameters())}
 with open(f"{sys.argv[1]}/rank{rank}.json", "w") as f:
     json.dump(result, f)
+# Both processes reach here before either tears gloo down: a peer closing its sockets while the other still
+# finishes its last collective makes that one exit with "connection closed by peer".
+dist.barrier()
 dist.destroy_process_group()

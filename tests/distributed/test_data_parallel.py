@@ -41,6 +41,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _run(cmd: list[str], env: dict) -> None:
+    """Run a launcher; on failure the assertion carries the processes' output (CI shows only the test's)."""
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, f"{cmd[2]} exited {run.returncode}:\n{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
+
+
 def _final_weights(out: Path) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
@@ -65,12 +71,10 @@ def test_two_gloo_processes_reproduce_one_process_weights(tmp_path, method, mode
            "HF_HUB_OFFLINE": "1"}
     env.pop("WORLD_SIZE", None)
     one, two = tmp_path / "one", tmp_path / "two"
-    subprocess.run([sys.executable, "-m", "bonaware", *flags, f"--out={one}"], env=env, check=True,
-                   capture_output=True)
+    _run([sys.executable, "-m", "bonaware", *flags, f"--out={one}"], env)
     config = Path(__file__).parents[2] / "configs" / "accelerate" / "cpu.yaml"
-    subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config),
-                    "--main_process_port", str(_free_port()), "-m", "bonaware", *flags, f"--out={two}"],
-                   env=env, check=True, capture_output=True)
+    _run([sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(config),
+          "--main_process_port", str(_free_port()), "-m", "bonaware", *flags, f"--out={two}"], env)
     a, b = _final_weights(one), _final_weights(two)
     moved = max(float((a[k] - b[k]).abs().max()) for k in a)
     # gradients are summed in a different order across ranks: float32 round-off only

@@ -7,7 +7,6 @@ sampling different numbers of prompts and tokens while the parameters are sharde
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,18 +16,13 @@ import pytest
 pytest.importorskip("torch.distributed.fsdp", reason="torch without FSDP2")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_sampling_inside_unsharded_neither_hangs_nor_changes_completions(tmp_path):
     worker = Path(__file__).with_name("fsdp_sampling_worker.py")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src"), "OMP_NUM_THREADS": "1"}
     env.pop("WORLD_SIZE", None)
-    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
-                    str(_free_port()), str(worker), str(tmp_path)], env=env, check=True, capture_output=True,
-                   timeout=300)
+    # --standalone: torchrun binds its own rendezvous store on a free port (no pick-then-bind race).
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                          str(worker), str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, f"torchrun exited {run.returncode}:\n{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
     results = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert all(r["same"] and r["sharded"] and r["grads"] for r in results), results
