@@ -42,16 +42,21 @@ from bonaware.evaluation.report import INPUTS_FILE, ci_cell, diff_cell, markdown
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load(report_dir: str | Path) -> dict:
-    """A report's numbers: recomputed from its inputs.json and the runs' data, else its report.json."""
-    return _load(str(Path(report_dir).resolve()))
+def load(report_dir: str | Path, majority: bool = False) -> dict:
+    """A report's numbers: recomputed from its inputs.json and the runs' data, else its report.json.
+    maj@k, most of the recomputation's time, only with ``majority`` (the other numbers do not depend on it)."""
+    return _load(str(Path(report_dir).resolve()), majority)
+
+
+def _wants_maj(metrics: list[str]) -> bool:
+    return any(m.startswith("maj@") for m in metrics)
 
 
 @cache
-def _load(report_dir: str) -> dict:
+def _load(report_dir: str, majority: bool) -> dict:
     folder = Path(report_dir)
     if (folder / INPUTS_FILE).is_file():
-        return recompute_report(folder)
+        return recompute_report(folder, majority=majority)
     if (folder / "report.json").is_file():
         return json.loads((folder / "report.json").read_text())
     raise SystemExit(f"error: {folder} has neither {INPUTS_FILE} nor report.json (run the experiment first)")
@@ -140,13 +145,13 @@ def seeds(report: dict, methods: list[str], ks: list[int]) -> str:
 def subreports(root: Path, subs: list[str], metrics: list[str], base_metrics: list[str]) -> str:
     """One row per report folder ``root/<sub>``: the baseline's ``base_metrics`` [CI], then for each
     metric the Δ vs the baseline of every other run of that report (joined by " · ", in report order)."""
-    first = load(root / subs[0])
+    first = load(root / subs[0], _wants_maj(base_metrics))
     others = [n for n in first["runs"] if n != first["baseline"]]
     suffix = ": " + " · ".join(others) if len(others) > 1 else ""  # the first report's runs name the columns
     header = ["report", *(f"base {m}" for m in base_metrics), *(f"Δ {m}{suffix}" for m in metrics)]
     rows = []
     for sub in subs:
-        r = load(root / sub)
+        r = load(root / sub, _wants_maj(base_metrics))
         e = r["runs"][r["baseline"]]["per_temperature"][f"{r['temperature']:g}"]
         names = [n for n in r["runs"] if n != r["baseline"]]
         base_cells = []
@@ -345,9 +350,11 @@ def _dispatch(a: argparse.Namespace) -> int:
     if a.cmd == "table" and a.groups:
         if a.temperature is not None:
             raise SystemExit("error: --groups uses the report's temperature (group statistics exist only there)")
-        out = group_table(load(a.report_dir), a.metrics.split(","), a.diff)
+        metrics = a.metrics.split(",")
+        out = group_table(load(a.report_dir, _wants_maj(metrics)), metrics, a.diff)
     elif a.cmd == "table":
-        out = table(load(a.report_dir), a.metrics.split(","), a.diff, a.temperature)
+        metrics = a.metrics.split(",")
+        out = table(load(a.report_dir, _wants_maj(metrics)), metrics, a.diff, a.temperature)
     elif a.cmd == "seeds":
         out = seeds(load(a.report_dir), a.methods.split(","), _ints(a.ks))
     elif a.cmd == "subreports":

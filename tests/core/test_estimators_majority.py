@@ -29,6 +29,22 @@ def test_exact_maj_at_k_equals_enumeration(seed):
     np.testing.assert_allclose(res.value, expected, atol=1e-12)
 
 
+def test_maj_at_k_depends_on_cluster_sizes_and_correctness_only_so_equal_shapes_share_one_result():
+    # the DP is memoised on the sorted (size, r̄) clusters: relabelled or reordered answers are the same
+    # prompt for maj@k, and a different shape is not served from the cache
+    answers = ["a", "b", "a", None, "c", "a", "b", "b", "b"]
+    correct = [1, 0, 1, 0, 0, 1, 0, 0, 0]
+    rows = [answers, [{"a": "z", "b": "y", "c": "x"}.get(a) for a in answers], answers[::-1],
+            answers[:-1] + ["c"]]
+    corr = np.array([correct, correct, correct[::-1], correct])
+    res = maj_at_k_curve(rows, corr).value
+    np.testing.assert_array_equal(res[0], res[1])
+    np.testing.assert_array_equal(res[0], res[2])
+    expected = [maj_at_k_by_enumeration(rows[3], corr[3], k) for k in range(1, 10)]
+    np.testing.assert_allclose(res[3], expected, atol=1e-12)
+    assert not np.allclose(res[3], res[0])
+
+
 def test_exact_maj_at_k_with_answer_dependent_but_inconsistent_correctness():
     # same answer string judged differently (e.g. a flaky verifier): the winner counts r̄_a
     answers = ["x", "x", "y", "x", "y", None, "z"]

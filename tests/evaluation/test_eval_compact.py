@@ -101,6 +101,22 @@ def test_report_from_compact_only_folders_equals_the_report_from_samples(tmp_pat
     assert recompute_report(tmp_path / "from_compact") == json.loads(want)
 
 
+def test_a_report_recomputed_without_maj_has_every_other_number_unchanged(tmp_path):
+    # experiments/summarize.py recomputes without maj@k (its exact DP is most of the time) unless a table asks
+    runs = [_synth_run(tmp_path / "base", seed=1), _synth_run(tmp_path / "tuned", seed=2, shift=0.2)]
+    write_report(runs, tmp_path / "rep", n_boot=50, make_plots=False)
+    full, fast = recompute_report(tmp_path / "rep"), recompute_report(tmp_path / "rep", majority=False)
+
+    def drop_maj(x):
+        if isinstance(x, dict):
+            return {k: drop_maj(v) for k, v in x.items() if k != "maj" and k != "tables_markdown"}
+        return [drop_maj(v) for v in x] if isinstance(x, list) else x
+
+    assert "maj" in full["runs"]["base"]["per_temperature"]["1"] and "maj" in json.dumps(full["groups"])
+    assert '"maj"' not in json.dumps(fast)
+    assert drop_maj(fast) == drop_maj(full)
+
+
 def test_a_real_eval_run_writes_a_compact_file_that_reproduces_its_report(tmp_path, model_dir):
     args = ["eval", f"--model={model_dir}", "--num_prompts=4", "--n=6", "--temperatures=0.7,1.3",
             "--max_new_tokens=5", "--device=cpu", "--n_boot=50", "--verifier=noisy:target_auc=0.9,oracle"]

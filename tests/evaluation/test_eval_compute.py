@@ -31,6 +31,42 @@ def test_n_to_match_interpolates_linearly_and_reports_unreachable_as_inf():
     assert n_to_match([0.2, 0.6, 0.4, 0.7], 0.5) == pytest.approx(1.75)  # first crossing of a bumpy curve
 
 
+def test_n_to_match_counts_a_target_equal_up_to_round_off_as_reached():
+    # the same mean summed in another order (as a bootstrap's matmul does) can land 1 ulp above the
+    # curve's own value; the answer must not depend on it (BLAS threading decided it before)
+    curve = np.array([0.1, 0.2, 0.30000000000000004 - 2e-17, 0.5])
+    assert n_to_match(curve, 0.30000000000000004) == 3.0
+    assert n_to_match(curve, 0.3 + 1e-9) > 3.0  # a real difference is still a difference
+
+
+def test_the_vectorised_bootstrap_of_compute_savings_matches_one_replicate_at_a_time():
+    from bonaware.evaluation.compute import _n_to_match_rows
+    from bonaware.evaluation.curves import pass_curve
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.02, 0.6, 30)
+    ids = [f"p{i:02d}" for i in range(30)]  # already in the order compute_savings aligns them in
+    base = _group((rng.random((30, 16)) < p[:, None]).astype(float), ids=ids)
+    tuned = _group((rng.random((30, 16)) < np.minimum(1, 1.5 * p)[:, None]).astype(float), ids=ids)
+    sv = compute_savings(base, tuned, 4, metric="pass", n_boot=40, seed=5)
+    # the definition, replicate by replicate: P prompts drawn with replacement, N to match on their mean
+    cb, ct = pass_curve(base), pass_curve(tuned, [4])[:, 0]
+    draws = np.random.default_rng(5)
+    reps = []
+    for _ in range(40):
+        w = np.bincount(draws.integers(0, 30, 30), minlength=30) / 30
+        nm = n_to_match(w @ cb, float(w @ ct), np.arange(1, 17))
+        reps.append([nm, (20 + nm * 10) / (20 + 4 * 10)])
+    alpha = (1 - 0.95) / 2  # 0.025000000000000022: with 40 replicates the 2nd smallest, as compute_savings has it
+    lo, hi = np.quantile(np.array(reps), [alpha, 1 - alpha], axis=0, method="inverted_cdf")
+    finite = [None if math.isinf(x) else pytest.approx(x) for x in (lo[0], hi[0], lo[1], hi[1])]
+    assert [*sv["n_match_ci"], *sv["savings_ci"]] == finite
+    curves = rng.random((50, 6)).cumsum(axis=1)
+    targets = rng.uniform(0, 4, 50)
+    assert _n_to_match_rows(curves, targets, np.arange(1, 7)).tolist() == [
+        n_to_match(c, t) for c, t in zip(curves, targets)]
+
+
 def test_inference_cost_counts_the_prompt_once_and_every_completion():
     g = _group(np.zeros((2, 4)), n_tokens=[[1, 2, 3, 4], [5, 5, 5, 5]], prompt_tokens=[10, 30])
     cost = inference_cost(g, num_params=100, ks=[1, 4])

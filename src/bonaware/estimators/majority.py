@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import gammaln
@@ -82,10 +83,6 @@ def _exact_cost(sizes: np.ndarray, n: int, kmax: int) -> float:
     return float(steps) * (kmax + 1) * (min(kmax, int(sizes.max(initial=0))) + 1) * (m + 1)
 
 
-def _log_comb(a, b):
-    return gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
-
-
 def _maj_exact(sizes: np.ndarray, rbar: np.ndarray, n: int, kmax: int) -> np.ndarray:
     """maj@k for k = 0..kmax by a DP over clusters; returns [kmax + 1].
 
@@ -96,6 +93,11 @@ def _maj_exact(sizes: np.ndarray, rbar: np.ndarray, n: int, kmax: int) -> np.nda
     huge counts appear. At the end maj@k = Σ_{M≥1, j≥1} V[k, M, j] / j (uniform tie-break).
     """
     m = sizes.size
+    log_fact = gammaln(np.arange(n + 1) + 1.0)  # log i! for i ≤ n, looked up instead of recomputed per draw
+
+    def log_comb(a: int, b: np.ndarray) -> np.ndarray:  # log C(a, b), meaningful where 0 ≤ b ≤ a
+        return log_fact[a] - log_fact[b] - log_fact[np.maximum(a - b, 0)]
+
     width = min(kmax, int(sizes.max(initial=0))) + 1
     W = np.zeros((kmax + 1, width, m + 1))
     V = np.zeros_like(W)
@@ -109,9 +111,9 @@ def _maj_exact(sizes: np.ndarray, rbar: np.ndarray, n: int, kmax: int) -> np.nda
         new_W, new_V = np.zeros_like(W), np.zeros_like(V)
         for x in range(min(nb, kmax) + 1):
             s = np.arange(kmax + 1 - x)
-            with np.errstate(invalid="ignore"):
-                log_h = _log_comb(n_old, s) + _log_comb(nb, x) - _log_comb(n_new, s + x)
-            h = np.where(s <= n_old, np.exp(log_h), 0.0)[:, None, None]
+            log_h = log_comb(n_old, s) + log_comb(nb, x) - log_comb(n_new, s + x)
+            with np.errstate(over="ignore"):  # entries with s > n_old are meaningless and zeroed
+                h = np.where(s <= n_old, np.exp(log_h), 0.0)[:, None, None]
             Ws, Vs = W[: kmax + 1 - x] * h, V[: kmax + 1 - x] * h
             if rb is None or x == 0:  # no-answer draws, or none of this answer: state unchanged
                 new_W[x:] += Ws
@@ -126,6 +128,17 @@ def _maj_exact(sizes: np.ndarray, rbar: np.ndarray, n: int, kmax: int) -> np.nda
             new_V[x:, x, 1] += rb * behind
         W, V, n_old = new_W, new_V, n_new
     return (V[:, 1:, 1:] / np.arange(1, m + 1)).sum(axis=(1, 2))
+
+
+@lru_cache(maxsize=8192)  # ≤ 8192 × (kmax + 1) floats
+def _maj_exact_canonical(clusters: tuple[tuple[int, float], ...], n: int, kmax: int) -> np.ndarray:
+    """:func:`_maj_exact` of clusters given as sorted ``(size, r̄)`` pairs, memoised: maj@k does not depend
+    on the order of the clusters, and prompts of one evaluation often share their cluster shape (a tuned
+    model puts most samples on one or two answers), so a report computes each shape once."""
+    out = _maj_exact(np.array([c[0] for c in clusters], dtype=np.int64),
+                     np.array([c[1] for c in clusters], dtype=float), n, kmax)
+    out.setflags(write=False)  # shared between callers through the cache
+    return out
 
 
 def _maj_mc(codes: np.ndarray, rbar: np.ndarray, k: int, n_mc: int, rng) -> tuple[float, float]:
@@ -168,7 +181,8 @@ def maj_at_k_curve(answers, correct, ks=None, *, max_exact_cost: float = 2e7, n_
     rows = _encode(answers, r, single)
     for p, (codes, sizes, rbar) in enumerate(tqdm(rows, desc="maj@k", disable=not progress)):
         if _exact_cost(sizes, n, kmax) <= max_exact_cost:
-            value[p] = _maj_exact(sizes, rbar, n, kmax)[ks]
+            shape = tuple(sorted(zip(sizes.tolist(), rbar.tolist()), reverse=True))
+            value[p] = _maj_exact_canonical(shape, n, kmax)[ks]
             exact[p] = True
             continue
         for t, k in enumerate(ks):

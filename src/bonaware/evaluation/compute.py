@@ -49,24 +49,37 @@ def inference_cost(group: TemperatureSamples, num_params: int | None = None, ks=
     return out
 
 
+_ROUNDOFF = 1e-12
+
+
 def n_to_match(curve, target: float, ks=None) -> float:
     """Smallest N (linear interpolation between consecutive ``ks``) with ``curve(N) ≥ target``.
 
     ``curve`` is a mean accuracy [K] at increasing ``ks`` (default 1..K). Returns ks[0] if the first
-    point already reaches the target and ``inf`` if no point does.
+    point already reaches the target and ``inf`` if no point does; a point within 1e-12 (relative) of the
+    target reaches it, so the answer does not depend on the summation order of either.
     """
     curve = np.asarray(curve, dtype=float)
     ks = np.arange(1, curve.size + 1, dtype=float) if ks is None else np.asarray(ks, dtype=float)
     if curve.shape != ks.shape or curve.ndim != 1 or curve.size == 0:
         raise BonawareError("curve and ks must be 1-D of the same non-zero length")
-    reached = np.flatnonzero(curve >= target)
-    if reached.size == 0:
-        return math.inf
-    j = int(reached[0])
-    if j == 0:
-        return float(ks[0])
-    lo, hi = curve[j - 1], curve[j]
-    return float(ks[j - 1] + (target - lo) / (hi - lo) * (ks[j] - ks[j - 1]))
+    return float(_n_to_match_rows(curve[None, :], np.array([float(target)]), ks)[0])
+
+
+def _n_to_match_rows(curves: np.ndarray, targets: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """:func:`n_to_match` for every row of ``curves`` [R, K] against ``targets`` [R] at once (the
+    bootstrap of :func:`compute_savings` asks it for thousands of replicates)."""
+    ks = np.asarray(ks, dtype=float)
+    # reached within round-off: a target taken from the same samples (e.g. a curve's own value at N, summed
+    # in another order by a bootstrap) must not be missed by 1 ulp, which BLAS threading would decide
+    reached = curves >= targets[:, None] - _ROUNDOFF * np.maximum(1.0, np.abs(targets))[:, None]
+    j = reached.argmax(axis=1)  # the first point that reaches the target (0 also when none does)
+    prev = np.maximum(j - 1, 0)
+    rows = np.arange(curves.shape[0])
+    lo, hi = curves[rows, prev], curves[rows, j]
+    with np.errstate(invalid="ignore", divide="ignore"):  # j = 0 rows divide 0 by 0 and are replaced below
+        between = ks[prev] + (targets - lo) / (hi - lo) * (ks[j] - ks[prev])
+    return np.where(~reached.any(axis=1), math.inf, np.where(j == 0, ks[0], between))
 
 
 def _none_if_inf(x: float) -> float | None:
@@ -95,18 +108,22 @@ def compute_savings(base: TemperatureSamples, tuned: TemperatureSamples, N: int,
     pt, st = tuned.prompt_tokens, tuned.n_tokens.mean(axis=1)
     wb, wt = (1.0, 1.0) if base_params is None or tuned_params is None else (float(base_params), float(tuned_params))
 
-    def one(weights: np.ndarray) -> tuple[float, float]:
-        w = weights / weights.sum()
-        target = float(w @ ct)
-        nm = n_to_match(w @ cb, target, ks)
-        cost_t = wt * (float(w @ pt) + N * float(w @ st))
-        cost_b = wb * (float(w @ pb) + nm * float(w @ sb))
-        return nm, (cost_b / cost_t if cost_t > 0 else math.nan)
+    def replicates(weights: np.ndarray) -> np.ndarray:
+        """(N to match, savings) for each row of prompt weights [R, P]: one matrix product for all rows."""
+        w = weights / weights.sum(axis=1, keepdims=True)
+        curves, target = w @ cb, w @ ct
+        nm = _n_to_match_rows(curves, target, ks)
+        cost_t = wt * (w @ pt + N * (w @ st))
+        cost_b = wb * (w @ pb + nm * (w @ sb))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.stack([nm, np.where(cost_t > 0, cost_b / np.where(cost_t > 0, cost_t, 1.0), math.nan)], axis=1)
 
     P = base.num_prompts
-    n_match, savings = one(np.ones(P))
+    n_match, savings = (float(v) for v in replicates(np.ones((1, P)))[0])
     rng = np.random.default_rng(seed)
-    boot = np.array([one(np.bincount(rng.integers(0, P, P), minlength=P).astype(float)) for _ in range(int(n_boot))])
+    draws = rng.integers(0, P, (int(n_boot), P))  # the same stream as one draw of P per replicate
+    counts = np.bincount((np.arange(int(n_boot))[:, None] * P + draws).ravel(), minlength=int(n_boot) * P)
+    boot = replicates(counts.reshape(int(n_boot), P).astype(float))
     alpha = (1.0 - level) / 2.0
     # 'inverted_cdf' returns observed replicate values, so "not reached" (inf) replicates stay inf
     lo, hi = np.quantile(boot, [alpha, 1.0 - alpha], axis=0, method="inverted_cdf")

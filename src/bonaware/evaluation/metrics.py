@@ -52,8 +52,11 @@ def default_fit_max_n(n: int) -> int | None:
 
 def compute_metrics(samples: SampleSet, *, level: float = 0.95, n_boot: int = 2000, seed: int = 0,
                     num_params: int | None = None, fit_max_n: int | None = -1, diversity: bool = True,
-                    progress: bool = False) -> dict:
+                    majority: bool = True, progress: bool = False) -> dict:
     """All per-run metrics (module docstring) as a JSON-ready dict.
+
+    ``majority=False`` leaves out maj@k (and its co-scaling fit): its exact dynamic program is by far the
+    slowest metric, and a caller that needs only pass@k / BoN@k numbers gets them unchanged without it.
 
     ``fit_max_n``: the largest N used when testing co-scaling extrapolation (−1: n/4; None: skip).
     ``num_params`` defaults to ``samples.meta["num_params"]`` (FLOPs are None when unknown).
@@ -66,16 +69,20 @@ def compute_metrics(samples: SampleSet, *, level: float = 0.95, n_boot: int = 20
     out: dict = {"version": VERSION, "level": level, "n_boot": int(n_boot), "seed": int(seed),
                  "meta": samples.meta, "verifiers": verifiers, "temperatures": samples.temperatures,
                  "per_temperature": {}}
-    curves: dict[str, dict[float, np.ndarray]] = {"pass": {}, "maj": {}, **{f"bon:{v}": {} for v in verifiers}}
+    curves: dict[str, dict[float, np.ndarray]] = {"pass": {}, **({"maj": {}} if majority else {}),
+                                                  **{f"bon:{v}": {} for v in verifiers}}
     for t in tqdm(samples.temperatures, desc="metrics per temperature", disable=not progress):
         g = samples.at(t)
         ks = all_ks(g.n)
         box = {"level": level, "n_boot": n_boot, "seed": seed}
-        pc, (mc, mc_err) = pass_curve(g, ks), maj_curve(g, ks, seed=seed)
-        curves["pass"][t], curves["maj"][t] = pc, mc
+        pc = curves["pass"][t] = pass_curve(g, ks)
+        maj = {}
+        if majority:
+            mc, mc_err = maj_curve(g, ks, seed=seed)
+            curves["maj"][t] = mc
+            maj = {"maj": {**summarize(mc, **box), "mc_stderr_max": float(mc_err.max(initial=0.0))}}
         entry = {"temperature": t, "num_prompts": g.num_prompts, "n": g.n, "ks": [int(k) for k in ks],
-                 "pass": summarize(pc, **box), "bon": {}, "verifier_auc": {},
-                 "maj": {**summarize(mc, **box), "mc_stderr_max": float(mc_err.max(initial=0.0))},
+                 "pass": summarize(pc, **box), "bon": {}, "verifier_auc": {}, **maj,
                  "p_fail": summarize(1.0 - g.correct.mean(axis=1), **box),
                  "cost": inference_cost(g, num_params, ks)}
         for v in verifiers:
@@ -142,7 +149,8 @@ def format_summary(metrics: dict, title: str = "Evaluation") -> str:
         lines += [f"## T = {key}  ({e['num_prompts']} prompts × n = {e['n']})", "",
                   "| metric | " + " | ".join(f"k={k}" for k in ks) + " |",
                   "|---|" + "---|" * len(ks)]
-        rows = [("pass@k", e["pass"]), *((f"BoN@k [{v}]", s) for v, s in e["bon"].items()), ("maj@k", e["maj"])]
+        rows = [("pass@k", e["pass"]), *((f"BoN@k [{v}]", s) for v, s in e["bon"].items()),
+                *([("maj@k", e["maj"])] if "maj" in e else [])]
         for name, s in rows:
             cells = [f"{s['mean'][k - 1]:.3f} [{s['lo'][k - 1]:.3f}, {s['hi'][k - 1]:.3f}]" for k in ks]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")

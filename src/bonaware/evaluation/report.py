@@ -177,13 +177,14 @@ def _seed_section(report: dict, groups: dict[str, RunGroup], base_group: str, T:
 def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: Sequence[str] | None = None,
                  baseline: str | None = None, temperature: float | None = None, verifier: str | None = None,
                  level: float = 0.95, n_boot: int = 2000, seed: int = 0, progress: bool = False,
-                 make_plots: bool = True) -> Path:
+                 make_plots: bool = True, majority: bool = True) -> Path:
     """Write ``report.md`` (+ PNGs, ``report.json`` and ``inputs.json``) for ``run_dirs`` into ``out_dir``;
     returns its path.
 
     ``temperature``: the T of the single-T sections (default: the common T closest to 1);
     ``verifier``: the BoN verifier (default: the baseline's first verifier present in every run);
-    ``make_plots=False``: the numbers only (report.md then links figures that were not drawn).
+    ``make_plots=False``: the numbers only (report.md then links figures that were not drawn);
+    ``majority=False``: without maj@k, the slowest metric (every other number is unchanged).
     """
     if not run_dirs:
         raise BonawareError("give at least one run folder")
@@ -208,12 +209,13 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     out = Path(out_dir)
     plots = plot_module if make_plots else _NoPlots()
     box = {"level": level, "n_boot": n_boot, "seed": seed}
-    metrics = {name: compute_metrics(s, **box, progress=progress) for name, s in runs.items()}
+    metrics = {name: compute_metrics(s, **box, majority=majority, progress=progress) for name, s in runs.items()}
     report: dict = {"baseline": baseline, "temperature": T, "verifier": verifier, **box, "runs": metrics}
     n = min(s.at(T).n for s in sets)
     ks = _pick_ks(n)
     per_group, comparisons = group_statistics({g: [r.at(T) for r in grp.runs] for g, grp in groups.items()},
-                                              base_group, verifier=verifier, **box)
+                                              base_group, verifier=verifier, **box,
+                                              metrics=("bon", "pass", "maj") if majority else ("bon", "pass"))
     report["baseline_group"] = base_group
     report["groups"] = {g: {"runs": grp.member_names, "seeds": grp.seeds, "seed_aware": grp.seed_aware,
                             **per_group[g]} for g, grp in groups.items()}
@@ -241,8 +243,8 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
     rows = []
     for name, m in metrics.items():
         e = m["per_temperature"][temperature_key(T)]
-        for label, s in ([(f"BoN [{verifier}]", e["bon"][verifier])] if verifier else []) + [("pass", e["pass"]),
-                                                                                             ("maj", e["maj"])]:
+        for label, s in ([(f"BoN [{verifier}]", e["bon"][verifier])] if verifier else []) + [("pass", e["pass"])] + (
+                [("maj", e["maj"])] if majority else []):
             rows.append([name, label, *(ci_cell(s, k - 1) for k in ks)])
     table = [f"At T = {T:g}:", ""] + markdown_table(["run", "metric", *(f"N={k}" for k in ks)], rows)
     md += table
@@ -286,7 +288,7 @@ def write_report(run_dirs: Sequence[str | Path], out_dir: str | Path, *, names: 
         else:
             md += [f"**{name}**", ""]
         rows = []
-        for key in ["pass", *([f"bon:{verifier}"] if verifier else []), "maj"]:
+        for key in ["pass", *([f"bon:{verifier}"] if verifier else []), *(["maj"] if majority else [])]:
             co = m["coscaling"][key]
             for t, f in co.get("fits", {}).items():
                 ex = co["extrapolation"].get(t)
@@ -398,9 +400,10 @@ class _NoPlots:
         return lambda *args, **kwargs: None
 
 
-def recompute_report(report_dir: str | Path) -> dict:
+def recompute_report(report_dir: str | Path, *, majority: bool = True) -> dict:
     """The numbers of ``report_dir``'s ``report.json``, recomputed (without plots) from the run folders and
-    options its ``inputs.json`` records: a fresh clone with the runs' compact files committed needs no more."""
+    options its ``inputs.json`` records: a fresh clone with the runs' compact files committed needs no more.
+    ``majority=False`` skips maj@k (most of the time on large reports); the other numbers are the same."""
     report_dir = Path(report_dir)
     path = report_dir / INPUTS_FILE
     if not path.is_file():
@@ -410,5 +413,5 @@ def recompute_report(report_dir: str | Path) -> dict:
         raise BonawareError(f"{path}: unknown inputs version (this bonaware reads version 1)")
     runs = [report_dir / r for r in spec.pop("runs")]
     with tempfile.TemporaryDirectory() as tmp:
-        write_report(runs, tmp, **spec, make_plots=False)
+        write_report(runs, tmp, **spec, make_plots=False, majority=majority)
         return json.loads((Path(tmp) / "report.json").read_text())
