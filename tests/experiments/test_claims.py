@@ -249,4 +249,5 @@ def test_the_table_applies_the_three_seed_rule_to_the_committed_data(summarize, 
     path.write_text(yaml.safe_dump({"claims": [_claim()]}))
     assert summarize.main(["claims", str(path), "--root", str(tmp_path), "--n_boot", "200"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| c1 |"))
-    assert row.endswith("| 1 / 1 | " + row.split(" | ")[7] + " | " + row.split(" | ")[8] + " | inconclusive (< 3 seeds) |")
+    cells = row.split(" | ")
+    assert row.endswith("| 1 / 1 | " + cells[7] + " | " + cells[8] + " | inconclusive (< 3 seeds) |")

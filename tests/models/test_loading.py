@@ -15,7 +15,8 @@ def test_embedded_names_are_tiny_tiny_code_and_smollm2():
 
 @pytest.mark.parametrize("name", ["tinyy", "HuggingFaceTB/SmolLM2-135M-Instruct", "gpt2"])
 def test_unknown_name_is_an_error_listing_the_embedded_models_never_a_download(name, cache, hf_cache):
-    with pytest.raises(BonawareError, match=r"not an embedded model \(tiny, tiny-code, smollm2-135m\).*Hugging Face cache"):
+    embedded = r"not an embedded model \(tiny, tiny-code, smollm2-135m\)"
+    with pytest.raises(BonawareError, match=embedded + ".*Hugging Face cache"):
         load_model(name)
     assert not cache.exists() and not any(hf_cache.rglob("*"))
 

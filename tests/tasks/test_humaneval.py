@@ -4,17 +4,11 @@ import subprocess
 import sys
 
 import pytest
+from fake_chat import ChatTokenizer
 
 from bonaware.tasks import get_task
 from bonaware.tasks.coding import extract_code
 from bonaware.tasks.humaneval import HUMANEVAL_STOP
-
-
-class ChatTokenizer:
-    chat_template = "fake"
-
-    def apply_chat_template(self, messages, tokenize, add_generation_prompt):
-        return f"<user>{messages[0]['content']}</user>"
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from fake_chat import ChatTokenizer
 
 from bonaware.errors import BonawareError
 from bonaware.tasks import get_task
@@ -13,13 +14,6 @@ from bonaware.tasks.pyfunc_space import FAMILIES, N_SHOWN, _bodies, fingerprint,
 from bonaware.verifiers import get_verifier
 from bonaware.verifiers.base import Verdict
 from bonaware.verifiers.pyfunc import known_verdict, literal_cases
-
-
-class ChatTokenizer:
-    chat_template = "fake"
-
-    def apply_chat_template(self, messages, tokenize, add_generation_prompt):
-        return f"<user>{messages[0]['content']}</user>"
 
 
 @pytest.fixture(scope="module")
