@@ -91,7 +91,7 @@ def test_cited_commands_need_a_table_right_above(summarize):
         summarize.run_cited("bash experiments/03_pass_at_n/run.sh")
 
 
-# every report of the results page recomputed (without maj@k, which no cited table reads): ~40 s on 2 busy
+# every report of the results page recomputed (without maj@k, which no cited table reads): ~75 s on 2 busy
 # cores (docs/benchmarks.md), so it runs in CI and a results page out of step with its data fails there
 def test_every_cited_table_of_docs_results_regenerates_from_the_committed_data(summarize, capsys):
     data = sorted((ROOT / "docs" / "results").glob("*/data"))
