@@ -78,7 +78,8 @@ def _n_to_match_rows(curves: np.ndarray, targets: np.ndarray, ks: np.ndarray) ->
     rows = np.arange(curves.shape[0])
     lo, hi = curves[rows, prev], curves[rows, j]
     with np.errstate(invalid="ignore", divide="ignore"):  # j = 0 rows divide 0 by 0 and are replaced below
-        between = ks[prev] + (targets - lo) / (hi - lo) * (ks[j] - ks[prev])
+        between = np.minimum(ks[prev] + (targets - lo) / (hi - lo) * (ks[j] - ks[prev]), ks[j])  # ≤ ks[j] also
+        # when ks[j] reached the target only within round-off
     return np.where(~reached.any(axis=1), math.inf, np.where(j == 0, ks[0], between))
 
 
