@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Experiment 1 — BoN-SFT vs SFT (paper Fig. 4). SFT on 16 expert solutions per step vs BoN-SFT (Lemma 1,
 # Eq. 10) with N' in {2, 8} policy samples per prompt ranked by the noisy verifier (AUC 0.85), the
-# same 16 prompts per step; 3 training seeds each; 128 test prompts x 32 samples. ~12 min on one core.
+# same 16 prompts per step; 3 training seeds each; 128 test prompts x 32 samples. 17 min on one core (measured).
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/01_bon_sft
 EVAL=(--config experiments/tiny_eval.yaml)

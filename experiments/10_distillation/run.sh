@@ -3,7 +3,7 @@
 # distil the base model's verifier-best sample (base_bon_sft) or its majority answer (base_maj_sft), each
 # from 16 prompts x N'=8 base samples per step (base_weighted_sft is registered too, not run here),
 # against BoN-RL-V and BoN-RLB(P) of experiment 3 (the same 128 samples per step, on-policy). 3 training
-# seeds; 128 test prompts x 32 samples. ~10 min on one core.
+# seeds; 128 test prompts x 32 samples. 20 min on one core beside other runs (measured).
 source "$(dirname "$0")/../common.sh"
 bash experiments/03_pass_at_n/run.sh > /dev/null   # bon_rl_v, bon_rlb_p (cached)
 OUT=$RUNS/10_distillation
