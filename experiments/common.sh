@@ -67,7 +67,10 @@ report() {  # report OUT RUN_DIR... [bonaware report options...]
   if [ -f "$out/report.md" ] && [ -z "${FORCE_REPORT:-}" ]; then
     local stale=0 a
     for a in "$@"; do  # a run folder, or a group folder of seed runs (seed0/, seed1/, ...)
-      for f in "$a/samples.jsonl" "$a"/seed*/samples.jsonl; do
+      # the report reads the published copies: one published after it (a seed evaluated elsewhere) makes it stale
+      local d
+      d=$(data_dir "$a")
+      for f in "$a/samples.jsonl" "$a"/seed*/samples.jsonl "$d/samples.npz.xz" "$d"/seed*/samples.npz.xz; do
         [ -f "$f" ] && [ "$f" -nt "$out/report.md" ] && stale=1
       done
     done

@@ -3,6 +3,7 @@ experiment is written up in docs/results.md with the command that reproduces it 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -122,6 +123,22 @@ def test_common_sh_publishes_every_evaluation_and_reports_from_the_committed_cop
     assert inputs["runs"] == ["data/base", "data/tuned"]
     report = json.loads((results / "03_x" / "report.json").read_text())
     assert report["groups"]["tuned"]["seeds"] == [0, 1]
+    # a seed evaluated before the report was written (elsewhere) but published after it: the report reads
+    # the published copies, so it is stale and is rewritten with that seed
+    d = runs / "03_x" / "eval" / "tuned" / "seed2"
+    write_synth(d / "samples.jsonl", num_prompts=6, n=4, temperatures=(1.0,), seed=2, shift=0.2)
+    (d / "run.json").write_text(json.dumps({"name": "tuned", "train_seed": 2}))
+    (d / "metrics.json").write_text("{}")
+    for f in d.iterdir():
+        os.utime(f, (1.0e9, 1.0e9))  # older than the report
+    script = f"""
+        source {EXP / 'common.sh'}
+        evaluate {d} --n 4
+        report {results}/03_x {runs}/03_x/eval/base {runs}/03_x/eval/tuned --verifier oracle --n_boot 50
+    """
+    subprocess.run(["bash", "-c", script], check=True, env=env, cwd=ROOT, capture_output=True)
+    report = json.loads((results / "03_x" / "report.json").read_text())
+    assert report["groups"]["tuned"]["seeds"] == [0, 1, 2]
 
 
 def test_choose_lr_scores_compact_val_runs_as_their_metrics_json(tmp_path, capsys):
