@@ -77,9 +77,9 @@ def _n_to_match_rows(curves: np.ndarray, targets: np.ndarray, ks: np.ndarray) ->
     prev = np.maximum(j - 1, 0)
     rows = np.arange(curves.shape[0])
     lo, hi = curves[rows, prev], curves[rows, j]
+    # capped at ks[j]: a point that reaches the target only within round-off would interpolate past itself
     with np.errstate(invalid="ignore", divide="ignore"):  # j = 0 rows divide 0 by 0 and are replaced below
-        between = np.minimum(ks[prev] + (targets - lo) / (hi - lo) * (ks[j] - ks[prev]), ks[j])  # ≤ ks[j] also
-        # when ks[j] reached the target only within round-off
+        between = np.minimum(ks[prev] + (targets - lo) / (hi - lo) * (ks[j] - ks[prev]), ks[j])
     return np.where(~reached.any(axis=1), math.inf, np.where(j == 0, ks[0], between))
 
 
