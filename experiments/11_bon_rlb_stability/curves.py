@@ -3,9 +3,14 @@
 ``collect TRAIN_DIR`` reads every ``<method>_<N'>/seed<s>/metrics.csv`` under TRAIN_DIR and prints one
 compact CSV (method, n_prime, seed, step, grad_norm, reward, pass_at_n_batch), committed as
 docs/results/11_bon_rlb_stability/curves.csv. ``plot CSV PNG`` draws the curves from that file, and
-``summary CSV`` prints the per-run table of docs/results.md (final reward, the largest gradient norm,
-steps whose gradient norm exceeded 10x the run's median, and whether the run diverged: a non-finite
-loss or a final reward below half the run's best), so every number traces to the committed CSV.
+``summary CSV`` prints the per-run table of docs/results.md (final reward, median and largest gradient
+norm before clipping, steps whose gradient norm exceeded 10x the run's median, and whether the run
+collapsed), so every number traces to the committed CSV.
+
+A run *collapsed* when a gradient norm or reward is non-finite, or when the mean reward of its last
+``WINDOW`` steps is below half of its best ``WINDOW``-step mean. Both sides are means over the same window:
+one step's reward is the mean over a handful of prompts, so comparing against the single best step (as
+this script's first version did) flags runs whose reward never fell, only fluctuated.
 
     python experiments/11_bon_rlb_stability/curves.py summary docs/results/11_bon_rlb_stability/curves.csv
 """
@@ -46,19 +51,31 @@ def load(path: Path) -> dict[tuple[str, int, int], list[dict]]:
     return dict(sorted(runs.items()))
 
 
+WINDOW = 20  # steps per reward mean: the "final reward" column and the collapse rule
+
+
+def run_stats(rows: list[dict]) -> dict:
+    """The summary numbers of one run's curve (rows in step order)."""
+    g = sorted(r["grad_norm"] for r in rows)
+    rewards = [r["reward"] for r in rows]
+    w = min(WINDOW, len(rewards))
+    means = [sum(rewards[i - w:i]) / w for i in range(w, len(rewards) + 1)]
+    finite = all(math.isfinite(r["grad_norm"]) and math.isfinite(r["reward"]) for r in rows)
+    median = g[len(g) // 2]
+    return {"final_reward": means[-1], "best_reward": max(means), "median_grad_norm": median,
+            "max_grad_norm": g[-1], "spikes": sum(r["grad_norm"] > 10 * median for r in rows),
+            "collapsed": (not finite) or means[-1] < 0.5 * max(means)}
+
+
 def summary(path: Path) -> None:
-    print("| method | N' | seed | final reward (last 20 steps) | max grad norm | steps > 10x median grad norm "
-          "| diverged |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| method | N' | seed | final reward (last {WINDOW} steps) | best {WINDOW}-step reward "
+          "| median grad norm | max grad norm | steps > 10x median | collapsed |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (method, np_, seed), rows in load(path).items():
-        g = sorted(r["grad_norm"] for r in rows)
-        median = g[len(g) // 2]
-        tail = [r["reward"] for r in rows[-20:]]
-        final = sum(tail) / len(tail)
-        best = max(r["reward"] for r in rows)
-        spikes = sum(r["grad_norm"] > 10 * median for r in rows)
-        diverged = any(not math.isfinite(r["grad_norm"]) for r in rows) or final < 0.5 * best
-        print(f"| {method} | {np_} | {seed} | {final:.3f} | {g[-1]:.3g} | {spikes} | {'yes' if diverged else 'no'} |")
+        st = run_stats(rows)
+        print(f"| {method} | {np_} | {seed} | {st['final_reward']:.3f} | {st['best_reward']:.3f} "
+              f"| {st['median_grad_norm']:.3g} | {st['max_grad_norm']:.3g} | {st['spikes']} "
+              f"| {'yes' if st['collapsed'] else 'no'} |")
 
 
 def plot(path: Path, png: Path) -> None:
@@ -77,11 +94,15 @@ def plot(path: Path, png: Path) -> None:
         kw = {"color": colors.get(method, "gray"), "alpha": 0.7, "lw": 1,
               "label": method if seed == min(k[2] for k in runs if k[:2] == (method, np_)) else None}
         axes[0][col].plot(steps, [r["grad_norm"] for r in rows], **kw)
-        axes[1][col].plot(steps, [r["reward"] for r in rows], **kw)
+        # one step's reward is a mean over a few prompts: the moving mean shows the trend
+        rewards = [r["reward"] for r in rows]
+        w = min(WINDOW, len(rewards))
+        axes[1][col].plot(steps[w - 1:], [sum(rewards[i - w:i]) / w for i in range(w, len(rewards) + 1)], **kw)
         axes[0][col].set_title(f"N' = {np_}: gradient norm (before clipping)")
-        axes[1][col].set_title(f"N' = {np_}: mean reward of the step's samples")
+        axes[1][col].set_title(f"N' = {np_}: training reward, {w}-step moving mean")
     for ax in axes[0]:
         ax.set_yscale("log")
+        ax.axhline(1.0, color="black", ls=":", lw=1, label="clip (grad_clip = 1)")
         ax.legend()
     for ax in axes[1]:
         ax.set_xlabel("step")

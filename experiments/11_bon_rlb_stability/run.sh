@@ -3,7 +3,7 @@
 # and destabilises training at N' = 16-32). Both with N' = 16 (8 prompts x 16) and N' = 32 (4 prompts x
 # 32): the same 128 samples per step as every tiny experiment; 3 training seeds each; pass@N and Bo-N on
 # 128 test prompts x 32 samples, plus gradient-norm and reward curves of every seed (curves.py, from the
-# training logs, committed as curves.csv) and the count of diverged seeds. ~20 min on one core.
+# training logs, committed as curves.csv) and the count of collapsed seeds. 14 min on one core (round 2).
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/11_bon_rlb_stability
 EVAL=(--config experiments/tiny_eval.yaml)

@@ -203,3 +203,55 @@ def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tm
     assert saved[0] == "step,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"
     assert mod.main([str(tmp_path / "saved")]) == 0
     assert capsys.readouterr().out == first
+
+
+def _curves_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("curves", EXP / "11_bon_rlb_stability" / "curves.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_stability_summary_calls_a_run_collapsed_only_when_its_windowed_reward_halves_or_goes_non_finite():
+    mod = _curves_module()
+    w = mod.WINDOW
+
+    def rows(rewards, grads=None):
+        grads = grads or [1.0] * len(rewards)
+        return [{"step": i + 1, "reward": r, "grad_norm": g, "pass_at_n_batch": 0.0}
+                for i, (r, g) in enumerate(zip(rewards, grads))]
+
+    # one lucky batch (0.9) in a flat run: the single-best-step rule called this diverged; the windowed rule does not
+    noisy = [0.2] * (3 * w)
+    noisy[w] = 0.9
+    assert not mod.run_stats(rows(noisy))["collapsed"]
+    # the reward falls from 0.4 to 0.1 and stays there: collapsed
+    assert mod.run_stats(rows([0.4] * (2 * w) + [0.1] * (2 * w)))["collapsed"]
+    # a non-finite gradient norm anywhere: collapsed
+    grads = [1.0] * (2 * w)
+    grads[3] = float("nan")
+    assert mod.run_stats(rows([0.2] * (2 * w), grads))["collapsed"]
+    # gradient-norm columns: median, max, and the steps above 10x the median
+    st = mod.run_stats(rows([0.2] * 5, [1.0, 1.0, 2.0, 50.0, 1.0]))
+    assert (st["median_grad_norm"], st["max_grad_norm"], st["spikes"]) == (1.0, 50.0, 1)
+
+
+def test_stability_curves_collect_then_summarise_from_the_compact_csv(tmp_path, capsys):
+    mod = _curves_module()
+    for name, seed in (("bon_rlb_16", 0), ("bon_rlb_p_16", 1)):
+        run = tmp_path / "train" / name / f"seed{seed}"
+        run.mkdir(parents=True)
+        lines = ["step,loss,reward,pass_at_n_batch,grad_norm"]
+        lines += [f"{s},0.0,0.25,0.5,{2.0 if s % 2 else 1.0}" for s in range(1, 5)]
+        (run / "metrics.csv").write_text("\n".join(lines) + "\n")
+    mod.main(["collect", str(tmp_path / "train")])
+    csv_path = tmp_path / "curves.csv"
+    csv_path.write_text(capsys.readouterr().out)
+    mod.main(["summary", str(csv_path)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[2] == "| bon_rlb | 16 | 0 | 0.250 | 0.250 | 2 | 2 | 0 | no |"
+    assert out[3] == "| bon_rlb_p | 16 | 1 | 0.250 | 0.250 | 2 | 2 | 0 | no |"
+    mod.main(["plot", str(csv_path), str(tmp_path / "curves.png")])
+    assert (tmp_path / "curves.png").stat().st_size > 0
