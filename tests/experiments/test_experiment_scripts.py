@@ -20,6 +20,17 @@ EXP = ROOT / "experiments"
 SCRIPTS = sorted(EXP.glob("*/*.sh"))
 
 
+def _load_script(rel: str):
+    """An experiments/ helper script (not a package) imported as a module."""
+    import importlib.util
+
+    path = EXP / rel
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def test_every_numbered_experiment_has_a_run_script():
     folders = sorted(p for p in EXP.iterdir() if p.is_dir() and re.match(r"\d\d_", p.name))
     assert len(folders) >= 9
@@ -60,7 +71,6 @@ def test_results_page_links_only_existing_files():
 
 
 def test_summarize_prints_the_reports_own_numbers(tmp_path):
-    import importlib.util
     import json
     import sys
 
@@ -72,9 +82,7 @@ def test_summarize_prints_the_reports_own_numbers(tmp_path):
     for name, shift in (("base", 0.0), ("tuned", 0.25)):
         write_synth(tmp_path / name / "samples.jsonl", num_prompts=8, n=8, temperatures=(1.0,), seed=5, shift=shift)
     write_report([tmp_path / "base", tmp_path / "tuned"], tmp_path / "rep", n_boot=50)
-    spec = importlib.util.spec_from_file_location("summarize", EXP / "summarize.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _load_script("summarize.py")
     rep = json.loads((tmp_path / "rep" / "report.json").read_text())
     absolute = mod.table(rep, ["pass@1", "bon@8"])
     s = rep["runs"]["tuned"]["per_temperature"]["1"]["pass"]
@@ -142,7 +150,6 @@ def test_common_sh_publishes_every_evaluation_and_reports_from_the_committed_cop
 
 
 def test_choose_lr_scores_compact_val_runs_as_their_metrics_json(tmp_path, capsys):
-    import importlib.util
     import sys
 
     sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
@@ -159,20 +166,14 @@ def test_choose_lr_scores_compact_val_runs_as_their_metrics_json(tmp_path, capsy
         e = write_metrics(load_samples(d), d, n_boot=20)["per_temperature"]["1"]
         want[lr] = 0.5 * (e["pass"]["mean"][3] + e["bon"]["noisy"]["mean"][3])
         compact_run(d, tmp_path / "data" / "grpo" / f"lr{lr}")
-    spec = importlib.util.spec_from_file_location("choose_lr", EXP / "choose_lr.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _load_script("choose_lr.py")
     mod.main([str(tmp_path / "data"), "grpo", "--k", "4", "--verifier", "noisy"])
     best = max(want, key=want.get)
     assert capsys.readouterr().out.startswith(f"grpo {best}  val_score={want[best]:.4f}")
 
 
 def test_the_code_experiment_tabulates_verdict_status_shares_first_and_last_steps(tmp_path, capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("statuses", EXP / "14_code" / "statuses.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _load_script("14_code/statuses.py")
     run = tmp_path / "rl_s" / "seed1"
     run.mkdir(parents=True)
     rows = ["step,reward,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"]
@@ -187,11 +188,7 @@ def test_the_code_experiment_tabulates_verdict_status_shares_first_and_last_step
 
 
 def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tmp_path, capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("statuses", EXP / "14_code" / "statuses.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _load_script("14_code/statuses.py")
     run = tmp_path / "train" / "grpo" / "seed0"
     run.mkdir(parents=True)
     rows = ["step,loss,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"]
@@ -205,17 +202,8 @@ def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tm
     assert capsys.readouterr().out == first
 
 
-def _curves_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("curves", EXP / "11_bon_rlb_stability" / "curves.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_stability_summary_calls_a_run_collapsed_only_when_its_windowed_reward_halves_or_goes_non_finite():
-    mod = _curves_module()
+    mod = _load_script("11_bon_rlb_stability/curves.py")
     w = mod.WINDOW
 
     def rows(rewards, grads=None):
@@ -239,7 +227,7 @@ def test_stability_summary_calls_a_run_collapsed_only_when_its_windowed_reward_h
 
 
 def test_stability_curves_collect_then_summarise_from_the_compact_csv(tmp_path, capsys):
-    mod = _curves_module()
+    mod = _load_script("11_bon_rlb_stability/curves.py")
     for name, seed in (("bon_rlb_16", 0), ("bon_rlb_p_16", 1)):
         run = tmp_path / "train" / name / f"seed{seed}"
         run.mkdir(parents=True)
