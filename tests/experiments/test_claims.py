@@ -4,6 +4,7 @@ columns, the CI format, the verdict rule, and strict validation naming the claim
 from __future__ import annotations
 
 import importlib.util
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,31 @@ def test_the_table_applies_the_three_seed_rule_to_the_committed_data(summarize, 
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| c1 |"))
     cells = row.split(" | ")
     assert row.endswith("| 1 / 1 | " + cells[7] + " | " + cells[8] + " | inconclusive (< 3 seeds) |")
+
+
+def _verdict_counts(page: str) -> Counter:
+    """Verdicts of the claims table as committed in a results page (its last column)."""
+    verdicts = ("reproduces", "contradicted", "inconclusive", "not run")
+    rows = [ln.rstrip() for ln in page.splitlines() if ln.startswith("| ") and ln.rstrip().endswith(
+        tuple(f"| {v} |" for v in verdicts))]
+    return Counter(row[:-2].rsplit("| ", 1)[1].strip() for row in rows)
+
+
+def test_the_prose_counts_of_the_readme_and_the_results_page_agree_with_the_claims_table():
+    # the table itself is regenerated from the committed data by test_results_tables; this ties the
+    # sentences that summarise it (README's "The experiments" section, the page's "In short") to it
+    page = (ROOT / "docs" / "results.md").read_text()
+    counts = _verdict_counts(page)
+    assert sum(counts.values()) >= 15, counts
+    short = page[page.index("**In short.**"):].split("\n\n", 1)[0]
+    readme = (ROOT / "README.md").read_text()
+    experiments = readme[readme.index("## The experiments"):].split("\n- ", 1)[0]
+    for where, text in (("docs/results.md In short", short), ("README", experiments)):
+        text = " ".join(text.split())
+        for name, phrase in (("reproduces", "reproduce"), ("contradicted", "are contradicted"),
+                             ("inconclusive", "are inconclusive")):
+            assert f"{counts[name]} {phrase}" in text, (where, name, counts)
+        if counts["not run"]:
+            assert f"{counts['not run']} " in text and "not run" in text, (where, counts)
+        else:
+            assert f"all {sum(counts.values())} claims" in text and "not run" not in text, (where, counts)
