@@ -61,6 +61,12 @@ publish() {  # publish RUN_DIR: its compact samples.npz.xz into $(data_dir RUN_D
   fi
 }
 
+training_curves() {  # training_curves TRAIN_DIR RESULT_DIR: RESULT_DIR/training.csv (every run's logged
+  # gradient norm, reward, weights per step: the training-log numbers a results page cites) and training.png
+  write_to "$2/training.csv" "$PYTHON" experiments/train_curves.py collect "$1"
+  "$PYTHON" experiments/train_curves.py plot "$2/training.csv" "$2/training.png" --clip 1  # the trainer's default grad_clip
+}
+
 report() {  # report OUT RUN_DIR... [bonaware report options...]
   # skipped while OUT/report.md is newer than every run's samples (FORCE_REPORT=1 rewrites it)
   local out=$1; shift

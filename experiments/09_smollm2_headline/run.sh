@@ -60,5 +60,6 @@ if [[ $STAGE == eval || $STAGE == all ]]; then
   report "$RESULTS/09_smollm2_headline" "${groups[@]}" --verifier "noisy:target_auc=0.85" --temperature 1.0
   report "$RESULTS/09_smollm2_headline/vs_grpo" "${groups[@]:1}" --verifier "noisy:target_auc=0.85" \
     --baseline grpo --temperature 1.0
+  training_curves "$OUT/train" "$RESULTS/09_smollm2_headline"
 fi
 finish

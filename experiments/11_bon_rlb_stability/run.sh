@@ -2,8 +2,8 @@
 # Experiment 11 — BoN-RLB vs BoN-RLB(P) at large N' (paper App. D.3.3: BoN-RLB's g- grows like N p/(1-p)
 # and destabilises training at N' = 16-32). Both with N' = 16 (8 prompts x 16) and N' = 32 (4 prompts x
 # 32): the same 128 samples per step as every tiny experiment; 3 training seeds each; pass@N and Bo-N on
-# 128 test prompts x 32 samples, plus gradient-norm and reward curves of every seed (curves.py, from the
-# training logs, committed as curves.csv) and the count of collapsed seeds. 14 min on one core (round 2).
+# 128 test prompts x 32 samples, plus gradient-norm and reward curves of every seed (train_curves.py, from the
+# training logs, committed as training.csv) and the count of collapsed seeds. 14 min on one core (round 2).
 source "$(dirname "$0")/../common.sh"
 OUT=$RUNS/11_bon_rlb_stability
 EVAL=(--config experiments/tiny_eval.yaml)
@@ -18,8 +18,5 @@ for np in 16 32; do
   done
 done
 report "$RESULTS/11_bon_rlb_stability" "${groups[@]}" --verifier "noisy:target_auc=0.85"
-write_to "$RESULTS/11_bon_rlb_stability/curves.csv" "$PYTHON" experiments/11_bon_rlb_stability/curves.py \
-  collect "$OUT/train"
-"$PYTHON" experiments/11_bon_rlb_stability/curves.py plot "$RESULTS/11_bon_rlb_stability/curves.csv" \
-  "$RESULTS/11_bon_rlb_stability/curves.png"
+training_curves "$OUT/train" "$RESULTS/11_bon_rlb_stability"
 finish

@@ -202,13 +202,13 @@ def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tm
     assert capsys.readouterr().out == first
 
 
-def test_stability_summary_calls_a_run_collapsed_only_when_its_windowed_reward_halves_or_goes_non_finite():
-    mod = _load_script("11_bon_rlb_stability/curves.py")
+def test_training_summary_calls_a_run_collapsed_only_when_its_windowed_reward_halves_or_goes_non_finite():
+    mod = _load_script("train_curves.py")
     w = mod.WINDOW
 
     def rows(rewards, grads=None):
         grads = grads or [1.0] * len(rewards)
-        return [{"step": i + 1, "reward": r, "grad_norm": g, "pass_at_n_batch": 0.0}
+        return [{"step": i + 1, "reward": r, "grad_norm": g, "mean_abs_weight": 0.5, "frac_all_wrong": 0.25}
                 for i, (r, g) in enumerate(zip(rewards, grads))]
 
     # one lucky batch (0.9) in a flat run: the single-best-step rule called this diverged; the windowed rule does not
@@ -224,22 +224,24 @@ def test_stability_summary_calls_a_run_collapsed_only_when_its_windowed_reward_h
     # gradient-norm columns: median, max, and the steps above 10x the median
     st = mod.run_stats(rows([0.2] * 5, [1.0, 1.0, 2.0, 50.0, 1.0]))
     assert (st["median_grad_norm"], st["max_grad_norm"], st["spikes"]) == (1.0, 50.0, 1)
+    assert (st["mean_abs_weight"], st["frac_all_wrong"]) == (0.5, 0.25)
 
 
-def test_stability_curves_collect_then_summarise_from_the_compact_csv(tmp_path, capsys):
-    mod = _load_script("11_bon_rlb_stability/curves.py")
-    for name, seed in (("bon_rlb_16", 0), ("bon_rlb_p_16", 1)):
+def test_training_curves_collect_the_logs_into_one_csv_that_the_summary_and_plot_read(tmp_path, capsys):
+    mod = _load_script("train_curves.py")
+    for name, seed in (("bon_rlb_16", 0), ("grpo", 1)):
         run = tmp_path / "train" / name / f"seed{seed}"
         run.mkdir(parents=True)
-        lines = ["step,loss,reward,pass_at_n_batch,grad_norm"]
-        lines += [f"{s},0.0,0.25,0.5,{2.0 if s % 2 else 1.0}" for s in range(1, 5)]
+        lines = ["step,loss,reward,grad_norm,obj/mean_abs_weight,obj/frac_all_wrong"]
+        lines += [f"{s},0.0,0.25,{2.0 if s % 2 else 1.0},0.125,{0.5 if s < 3 else 0.0}" for s in range(1, 5)]
         (run / "metrics.csv").write_text("\n".join(lines) + "\n")
     mod.main(["collect", str(tmp_path / "train")])
-    csv_path = tmp_path / "curves.csv"
+    csv_path = tmp_path / "training.csv"
     csv_path.write_text(capsys.readouterr().out)
     mod.main(["summary", str(csv_path)])
     out = capsys.readouterr().out.splitlines()
-    assert out[2] == "| bon_rlb | 16 | 0 | 0.250 | 0.250 | 2 | 2 | 0 | no |"
-    assert out[3] == "| bon_rlb_p | 16 | 1 | 0.250 | 0.250 | 2 | 2 | 0 | no |"
-    mod.main(["plot", str(csv_path), str(tmp_path / "curves.png")])
-    assert (tmp_path / "curves.png").stat().st_size > 0
+    assert out[2] == "| bon_rlb_16 | 0 | 0.250 | 0.250 | 0.125 | 0.25 | 2 | 2 | 0 | no |"
+    assert out[3] == "| grpo | 1 | 0.250 | 0.250 | 0.125 | 0.25 | 2 | 2 | 0 | no |"
+    # runs named <method>_<N'> get one column per N', the others one of their own
+    mod.main(["plot", str(csv_path), str(tmp_path / "training.png"), "--clip", "1"])
+    assert (tmp_path / "training.png").stat().st_size > 0
