@@ -42,6 +42,8 @@ def collect(train_dir: Path) -> None:
     out.writerow(FIELDS)
     for run in sorted(p for p in train_dir.iterdir() if p.is_dir()):
         for seed_dir in sorted(run.glob("seed*/"), key=lambda p: int(p.name[4:])):
+            if not (seed_dir / "metrics.csv").is_file():  # a training that has not logged a step yet
+                continue
             with open(seed_dir / "metrics.csv", newline="") as fh:
                 for row in csv.DictReader(fh):
                     out.writerow([run.name, seed_dir.name[4:], row["step"]]

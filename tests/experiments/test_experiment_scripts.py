@@ -235,6 +235,7 @@ def test_training_curves_collect_the_logs_into_one_csv_that_the_summary_and_plot
         lines = ["step,loss,reward,grad_norm,obj/mean_abs_weight,obj/frac_all_wrong"]
         lines += [f"{s},0.0,0.25,{2.0 if s % 2 else 1.0},0.125,{0.5 if s < 3 else 0.0}" for s in range(1, 5)]
         (run / "metrics.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "train" / "grpo" / "seed2").mkdir()  # started elsewhere, nothing logged yet: left out
     mod.main(["collect", str(tmp_path / "train")])
     csv_path = tmp_path / "training.csv"
     csv_path.write_text(capsys.readouterr().out)
