@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Experiment 5b — cross-domain on a real LM (longer recipe: about 20 min on 2 CPU cores, after
+# Experiment 5b — cross-domain on a real LM (3 evaluations of 9–10 min on one core, after
 # experiment 9 has trained its models): the SmolLM2-135M models fine-tuned on
 # arithmetic in experiment 9, evaluated on 48 CHAMP competition problems (shipped by champ-dataset:
 # pip install 'bonaware[experiments]') with n = 8 samples of up to 96 tokens at T = 1.
