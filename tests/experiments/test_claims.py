@@ -3,7 +3,6 @@ columns, the CI format, the verdict rule, and strict validation naming the claim
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 
@@ -30,14 +29,6 @@ HEADER = "| id | paper | claim | A vs B | metric | expected | seeds | Δ [95% CI
 needs_seed_stats = pytest.mark.skipif(
     not hasattr(bonaware.estimators, "paired_seed_difference"),
     reason="needs bonaware.estimators.paired_seed_difference / probability_of_improvement (branch issue13-stats)")
-
-
-@pytest.fixture(scope="module")
-def summarize():
-    spec = importlib.util.spec_from_file_location("summarize", ROOT / "experiments" / "summarize.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_the_columns_are_exactly_the_issue_s():

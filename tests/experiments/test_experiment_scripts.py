@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from exp_scripts import load_script
 
 from bonaware.config import from_dict, load_yaml
 from bonaware.evaluation.config import EvalConfig
@@ -18,17 +19,6 @@ from bonaware.training.config import TrainConfig
 ROOT = Path(__file__).resolve().parents[2]
 EXP = ROOT / "experiments"
 SCRIPTS = sorted(EXP.glob("*/*.sh"))
-
-
-def _load_script(rel: str):
-    """An experiments/ helper script (not a package) imported as a module."""
-    import importlib.util
-
-    path = EXP / rel
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_every_numbered_experiment_has_a_run_script():
@@ -82,7 +72,7 @@ def test_summarize_prints_the_reports_own_numbers(tmp_path):
     for name, shift in (("base", 0.0), ("tuned", 0.25)):
         write_synth(tmp_path / name / "samples.jsonl", num_prompts=8, n=8, temperatures=(1.0,), seed=5, shift=shift)
     write_report([tmp_path / "base", tmp_path / "tuned"], tmp_path / "rep", n_boot=50)
-    mod = _load_script("summarize.py")
+    mod = load_script("summarize.py")
     rep = json.loads((tmp_path / "rep" / "report.json").read_text())
     absolute = mod.table(rep, ["pass@1", "bon@8"])
     s = rep["runs"]["tuned"]["per_temperature"]["1"]["pass"]
@@ -166,14 +156,14 @@ def test_choose_lr_scores_compact_val_runs_as_their_metrics_json(tmp_path, capsy
         e = write_metrics(load_samples(d), d, n_boot=20)["per_temperature"]["1"]
         want[lr] = 0.5 * (e["pass"]["mean"][3] + e["bon"]["noisy"]["mean"][3])
         compact_run(d, tmp_path / "data" / "grpo" / f"lr{lr}")
-    mod = _load_script("choose_lr.py")
+    mod = load_script("choose_lr.py")
     mod.main([str(tmp_path / "data"), "grpo", "--k", "4", "--verifier", "noisy"])
     best = max(want, key=want.get)
     assert capsys.readouterr().out.startswith(f"grpo {best}  val_score={want[best]:.4f}")
 
 
 def test_the_code_experiment_tabulates_verdict_status_shares_first_and_last_steps(tmp_path, capsys):
-    mod = _load_script("14_code/statuses.py")
+    mod = load_script("14_code/statuses.py")
     run = tmp_path / "rl_s" / "seed1"
     run.mkdir(parents=True)
     rows = ["step,reward,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"]
@@ -188,7 +178,7 @@ def test_the_code_experiment_tabulates_verdict_status_shares_first_and_last_step
 
 
 def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tmp_path, capsys):
-    mod = _load_script("14_code/statuses.py")
+    mod = load_script("14_code/statuses.py")
     run = tmp_path / "train" / "grpo" / "seed0"
     run.mkdir(parents=True)
     rows = ["step,loss,status/passed,status/failed,status/error,status/timeout,status/oom,status/other"]
@@ -203,7 +193,7 @@ def test_the_code_experiment_s_saved_status_copy_reads_back_to_the_same_table(tm
 
 
 def test_training_summary_calls_a_run_collapsed_only_when_its_windowed_reward_halves_or_goes_non_finite():
-    mod = _load_script("train_curves.py")
+    mod = load_script("train_curves.py")
     w = mod.WINDOW
 
     def rows(rewards, grads=None):
@@ -228,7 +218,7 @@ def test_training_summary_calls_a_run_collapsed_only_when_its_windowed_reward_ha
 
 
 def test_training_curves_collect_the_logs_into_one_csv_that_the_summary_and_plot_read(tmp_path, capsys):
-    mod = _load_script("train_curves.py")
+    mod = load_script("train_curves.py")
     for name, seed in (("bon_rlb_16", 0), ("grpo", 1)):
         run = tmp_path / "train" / name / f"seed{seed}"
         run.mkdir(parents=True)

@@ -4,7 +4,6 @@ on fixture data (tests/experiments/fixtures, written by fixture_data.py) always.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -18,14 +17,6 @@ from bonaware.evaluation.compact import load_compact
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def summarize():
-    spec = importlib.util.spec_from_file_location("summarize", ROOT / "experiments" / "summarize.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_every_cited_table_of_the_fixture_page_regenerates_exactly(summarize, capsys):
