@@ -347,14 +347,12 @@ def _parser() -> argparse.ArgumentParser:
 def _dispatch(a: argparse.Namespace) -> int:
     if a.cmd == "check":
         return check(Path(a.markdown), a.write)
-    if a.cmd == "table" and a.groups:
-        if a.temperature is not None:
+    if a.cmd == "table":
+        if a.groups and a.temperature is not None:
             raise SystemExit("error: --groups uses the report's temperature (group statistics exist only there)")
         metrics = a.metrics.split(",")
-        out = group_table(load(a.report_dir, _wants_maj(metrics)), metrics, a.diff)
-    elif a.cmd == "table":
-        metrics = a.metrics.split(",")
-        out = table(load(a.report_dir, _wants_maj(metrics)), metrics, a.diff, a.temperature)
+        report = load(a.report_dir, _wants_maj(metrics))
+        out = group_table(report, metrics, a.diff) if a.groups else table(report, metrics, a.diff, a.temperature)
     elif a.cmd == "seeds":
         out = seeds(load(a.report_dir), a.methods.split(","), _ints(a.ks))
     elif a.cmd == "subreports":

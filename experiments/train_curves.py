@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import math
 import re
 import sys
@@ -99,7 +100,7 @@ def plot(path: Path, png: Path, clip: float | None = None) -> None:
     runs = load(path)
     panels = sorted({_split(r)[1] for r, _ in runs}, key=lambda p: (len(p), p))
     methods = sorted({_split(r)[0] for r, _ in runs})
-    colors = dict(zip(methods, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4))
+    colors = dict(zip(methods, itertools.cycle(plt.rcParams["axes.prop_cycle"].by_key()["color"])))
     fig, axes = plt.subplots(2, len(panels), figsize=(5 * len(panels), 6), squeeze=False,
                              constrained_layout=True)
     labelled = set()
