@@ -15,7 +15,8 @@ A report folder's numbers are recomputed on the fly from the run folders its ``i
 (``bonaware report`` writes it; the runs' compact ``samples.npz.xz`` are committed under
 ``docs/results/<experiment>/data/``), so a fresh clone needs nothing else; a folder with only a
 ``report.json`` (older reports) is read as it is. Metrics are ``pass@N``, ``bon@N`` (the report's
-verifier) or ``maj@N``; cells are means with 95% bootstrap CIs over prompts, or paired differences
+verifier) or ``maj@N`` (and, in ``table`` without ``--diff``, ``tokens``: the mean completion length,
+which tells a floor from a token cap); cells are means with 95% bootstrap CIs over prompts, or paired differences
 against the report's baseline (``*``: the CI excludes 0); with ``--groups``, one row per run group of
 training seeds with seed-aware CIs, Δ and P(A>B). Nothing in docs/results.md is typed by hand.
 """
@@ -80,7 +81,10 @@ def table(report: dict, metrics: list[str], diff: bool = False, temperature: flo
     if diff and temperature is not None and temperature != report["temperature"]:
         raise SystemExit("--diff uses the report's temperature (paired differences exist only there)")
     tkey = f"{report['temperature'] if temperature is None else temperature:g}"
-    header = ["run", *(m + (f" (Δ vs {report['baseline']})" if diff else "") for m in metrics)]
+    if diff and "tokens" in metrics:
+        raise SystemExit("error: tokens has no paired difference; drop it or --diff")
+    suffix = f" (Δ vs {report['baseline']})" if diff else ""
+    header = ["run", *("mean completion tokens" if m == "tokens" else m + suffix for m in metrics)]
     rows = []
     for name, run in report["runs"].items():
         if diff and name == report["baseline"]:
@@ -88,6 +92,9 @@ def table(report: dict, metrics: list[str], diff: bool = False, temperature: flo
         e = run["per_temperature"][tkey]
         cells = []
         for m in metrics:
+            if m == "tokens":  # mean completion tokens per sample (the inference-cost numbers of the report)
+                cells.append(f"{e['cost']['completion_tokens_mean']:.1f}")
+                continue
             kind, k = m.split("@")
             if diff:
                 cells.append(_diff(report, kind, name, int(k)))

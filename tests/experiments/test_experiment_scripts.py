@@ -81,6 +81,11 @@ def test_summarize_prints_the_reports_own_numbers(tmp_path):
     d = rep["paired"]["pass"]["tuned"]
     i = d["ks"].index(4)
     assert f"{d['mean'][i]:+.3f} [{d['lo'][i]:+.3f}, {d['hi'][i]:+.3f}]" in diff and "| base |" not in diff
+    # tokens: the mean completion length the report's inference-cost section holds; no paired difference
+    tokens = rep["runs"]["base"]["per_temperature"]["1"]["cost"]["completion_tokens_mean"]
+    assert f"| base | {tokens:.1f} |" in mod.table(rep, ["tokens"])
+    with pytest.raises(SystemExit, match="tokens has no paired difference"):
+        mod.table(rep, ["pass@4", "tokens"], diff=True)
     with pytest.raises(SystemExit, match="neither inputs.json nor report.json"):
         mod.main(["table", str(tmp_path / "missing")])
     assert mod.main(["table", str(tmp_path / "rep"), "--metrics", "pass@2,maj@4"]) == 0
